@@ -1,0 +1,199 @@
+#include "common/event.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace logpost {
+
+Result<FieldPath> FieldPath::parse(std::string_view ref) {
+  FieldPath path;
+  if (ref.empty()) return fail(ErrorCode::config, "empty field reference");
+  if (ref.front() != '[') {
+    path.m_segments.emplace_back(ref);
+    return path;
+  }
+  size_t i = 0;
+  while (i < ref.size()) {
+    if (ref[i] != '[') return fail(ErrorCode::config, "field reference '" + std::string(ref) + "': expected '[' at column " + std::to_string(i + 1));
+    size_t close = ref.find(']', i + 1);
+    if (close == std::string_view::npos)
+      return fail(ErrorCode::config, "field reference '" + std::string(ref) + "': missing ']'");
+    if (close == i + 1) return fail(ErrorCode::config, "field reference '" + std::string(ref) + "': empty segment");
+    path.m_segments.emplace_back(ref.substr(i + 1, close - i - 1));
+    i = close + 1;
+  }
+  return path;
+}
+
+FieldPath FieldPath::top(std::string_view name) {
+  FieldPath path;
+  path.m_segments.emplace_back(name);
+  return path;
+}
+
+std::string FieldPath::to_string() const {
+  std::string out;
+  for (const auto& s : m_segments) out += "[" + s + "]";
+  return out;
+}
+
+Event::Event(std::string message) { m_fields.set("message", Value(std::move(message))); }
+
+const Value* Event::find(const FieldPath& path) const {
+  const auto& segs = path.segments();
+  if (segs.empty()) return nullptr;
+  const Value* v = m_fields.find(segs[0]);
+  for (size_t i = 1; v && i < segs.size(); ++i) {
+    if (!v->is_object()) return nullptr;
+    v = v->as_object().find(segs[i]);
+  }
+  return v;
+}
+
+Value* Event::find(const FieldPath& path) {
+  return const_cast<Value*>(static_cast<const Event*>(this)->find(path));
+}
+
+Value& Event::set(const FieldPath& path, Value value) {
+  const auto& segs = path.segments();
+  Object* obj = &m_fields;
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    Value& child = (*obj)[segs[i]];
+    if (!child.is_object()) child = Value(Object{});
+    obj = &child.as_object();
+  }
+  return obj->set(segs.back(), std::move(value));
+}
+
+bool Event::remove(const FieldPath& path) {
+  const auto& segs = path.segments();
+  if (segs.empty()) return false;
+  Object* obj = &m_fields;
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    Value* child = obj->find(segs[i]);
+    if (!child || !child->is_object()) return false;
+    obj = &child->as_object();
+  }
+  return obj->erase(segs.back());
+}
+
+std::string_view Event::message() const {
+  const Value* m = m_fields.find("message");
+  return m && m->is_string() ? std::string_view(m->as_string()) : std::string_view{};
+}
+
+void Event::add_tag(std::string_view tag) {
+  Value& tags = m_fields["tags"];
+  if (!tags.is_array()) {
+    Array fresh;
+    if (tags.is_string()) fresh.emplace_back(tags.as_string());
+    tags = Value(std::move(fresh));
+  }
+  for (const auto& t : tags.as_array())
+    if (t.is_string() && t.as_string() == tag) return;
+  tags.as_array().emplace_back(std::string(tag));
+}
+
+bool Event::remove_tag(std::string_view tag) {
+  Value* tags = m_fields.find("tags");
+  if (!tags || !tags->is_array()) return false;
+  auto& arr = tags->as_array();
+  for (auto it = arr.begin(); it != arr.end(); ++it) {
+    if (it->is_string() && it->as_string() == tag) {
+      arr.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Event::has_tag(std::string_view tag) const {
+  const Value* tags = m_fields.find("tags");
+  if (!tags) return false;
+  if (tags->is_string()) return tags->as_string() == tag;
+  if (!tags->is_array()) return false;
+  for (const auto& t : tags->as_array())
+    if (t.is_string() && t.as_string() == tag) return true;
+  return false;
+}
+
+std::string format_timestamp_us(int64_t us) {
+  using namespace std::chrono;
+  int64_t secs = us / 1'000'000;
+  int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    frac += 1'000'000;
+    secs -= 1;
+  }
+  sys_seconds tp{seconds(secs)};
+  sys_days day = floor<days>(tp);
+  year_month_day ymd{day};
+  hh_mm_ss<seconds> hms{tp - day};
+  char buf[48];
+  if (frac % 1000 == 0) {
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()), static_cast<int>(frac / 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()), static_cast<int>(frac));
+  }
+  return buf;
+}
+
+Result<int64_t> parse_timestamp_us(std::string_view t) {
+  using namespace std::chrono;
+  auto bad = [&] { return fail(ErrorCode::data, "not an RFC 3339 timestamp: '" + std::string(t) + "'"); };
+  auto digits = [&](size_t pos, size_t n, int& out) {
+    if (pos + n > t.size()) return false;
+    out = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      out = out * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int Y, M, D, h, m, s;
+  if (!digits(0, 4, Y) || t.size() < 19 || t[4] != '-' || !digits(5, 2, M) || t[7] != '-' || !digits(8, 2, D) ||
+      (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(11, 2, h) || t[13] != ':' || !digits(14, 2, m) ||
+      t[16] != ':' || !digits(17, 2, s))
+    return bad();
+  size_t pos = 19;
+  int64_t frac_us = 0;
+  if (pos < t.size() && (t[pos] == '.' || t[pos] == ',')) {
+    ++pos;
+    int64_t scale = 100000;
+    size_t start = pos;
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
+      frac_us += (t[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return bad();
+  }
+  int64_t offset_s = 0;
+  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int sign = t[pos] == '-' ? -1 : 1;
+    int oh, om;
+    if (!digits(pos + 1, 2, oh)) return bad();
+    size_t mpos = pos + 3;
+    if (mpos < t.size() && t[mpos] == ':') ++mpos;
+    if (!digits(mpos, 2, om)) return bad();
+    offset_s = sign * (oh * 3600 + om * 60);
+    pos = mpos + 2;
+  } else {
+    return bad();
+  }
+  if (pos != t.size()) return bad();
+  year_month_day ymd{year(Y), month(static_cast<unsigned>(M)), day(static_cast<unsigned>(D))};
+  if (!ymd.ok() || h > 23 || m > 59 || s > 60) return bad();
+  int64_t secs = sys_days(ymd).time_since_epoch().count() * 86400 + h * 3600 + m * 60 + s - offset_s;
+  return secs * 1'000'000 + frac_us;
+}
+
+}  // namespace logpost

@@ -1,0 +1,427 @@
+#include "common/json.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace logpost {
+namespace {
+
+// 0: copy as is; 1: needs escaping; 2: start of a multi-byte UTF-8 sequence.
+struct ByteClass {
+  unsigned char table[256];
+  constexpr ByteClass() : table() {
+    for (int c = 0; c < 256; ++c) table[c] = c < 0x20 ? 1 : (c >= 0x80 ? 2 : 0);
+    table[static_cast<unsigned char>('"')] = 1;
+    table[static_cast<unsigned char>('\\')] = 1;
+  }
+};
+constexpr ByteClass k_byte_class;
+
+// Length of the valid UTF-8 sequence at s[0], or 0 when it is not valid
+// (overlongs, surrogates and code points above U+10FFFF are invalid).
+size_t valid_utf8_length(const unsigned char* s, size_t avail) {
+  unsigned char c = s[0];
+  if (c < 0xC2) return 0;
+  if (c < 0xE0) return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (c < 0xF0) {
+    if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && s[1] < 0xA0) return 0;   // overlong
+    if (c == 0xED && s[1] >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c < 0xF5) {
+    if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+    if (c == 0xF0 && s[1] < 0x90) return 0;   // overlong
+    if (c == 0xF4 && s[1] >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// How many bytes form the maximal invalid subpart starting at s[0]: the lead
+// byte plus the continuation bytes that could still have completed it.
+size_t invalid_subpart_length(const unsigned char* s, size_t avail) {
+  unsigned char c = s[0];
+  size_t need = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 1;
+  size_t n = 1;
+  while (n < need && n < avail) {
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (n == 1) {
+      if (c == 0xE0) lo = 0xA0;
+      else if (c == 0xED) hi = 0x9F;
+      else if (c == 0xF0) lo = 0x90;
+      else if (c == 0xF4) hi = 0x8F;
+    }
+    if (s[n] < lo || s[n] > hi) break;
+    ++n;
+  }
+  return n;
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    default: {
+      static const char hex[] = "0123456789abcdef";
+      char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      out.append(buf, 6);
+    }
+  }
+}
+
+void append_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view text(buf, static_cast<size_t>(ptr - buf));
+  out += text;
+  // Keep doubles recognisable as floating point (1.0, not 1), so a
+  // round trip through JSON preserves the kind.
+  if (text.find_first_of(".eE") == std::string_view::npos) out += ".0";
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : m_text(text) {}
+
+  Result<Value> parse_document() {
+    auto v = parse_value(0);
+    if (!v) return v;
+    skip_ws();
+    if (m_pos != m_text.size()) return error("trailing characters");
+    return v;
+  }
+
+ private:
+  tl::unexpected<Error> error(const std::string& what) const {
+    return fail(ErrorCode::data, "JSON: " + what + " at byte " + std::to_string(m_pos));
+  }
+  void skip_ws() {
+    while (m_pos < m_text.size() &&
+           (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r'))
+      ++m_pos;
+  }
+  bool consume(std::string_view word) {
+    if (m_text.substr(m_pos, word.size()) == word) {
+      m_pos += word.size();
+      return true;
+    }
+    return false;
+  }
+
+  Result<Value> parse_value(int depth) {
+    if (depth > 512) return error("nesting deeper than 512");
+    skip_ws();
+    if (m_pos >= m_text.size()) return error("unexpected end");
+    char c = m_text[m_pos];
+    if (c == '{') return parse_object(depth);
+    if (c == '[') return parse_array(depth);
+    if (c == '"') {
+      auto s = parse_string();
+      if (!s) return tl::unexpected(s.error());
+      return Value(std::move(*s));
+    }
+    if (consume("true")) return Value(true);
+    if (consume("false")) return Value(false);
+    if (consume("null")) return Value();
+    return parse_number();
+  }
+
+  Result<Value> parse_object(int depth) {
+    ++m_pos;
+    Object obj;
+    skip_ws();
+    if (m_pos < m_text.size() && m_text[m_pos] == '}') {
+      ++m_pos;
+      return Value(std::move(obj));
+    }
+    for (;;) {
+      skip_ws();
+      if (m_pos >= m_text.size() || m_text[m_pos] != '"') return error("expected a string key");
+      auto key = parse_string();
+      if (!key) return tl::unexpected(key.error());
+      skip_ws();
+      if (m_pos >= m_text.size() || m_text[m_pos] != ':') return error("expected ':'");
+      ++m_pos;
+      auto v = parse_value(depth + 1);
+      if (!v) return v;
+      obj.set(*key, std::move(*v));
+      skip_ws();
+      if (m_pos < m_text.size() && m_text[m_pos] == ',') {
+        ++m_pos;
+        continue;
+      }
+      if (m_pos < m_text.size() && m_text[m_pos] == '}') {
+        ++m_pos;
+        return Value(std::move(obj));
+      }
+      return error("expected ',' or '}'");
+    }
+  }
+
+  Result<Value> parse_array(int depth) {
+    ++m_pos;
+    Array arr;
+    skip_ws();
+    if (m_pos < m_text.size() && m_text[m_pos] == ']') {
+      ++m_pos;
+      return Value(std::move(arr));
+    }
+    for (;;) {
+      auto v = parse_value(depth + 1);
+      if (!v) return v;
+      arr.push_back(std::move(*v));
+      skip_ws();
+      if (m_pos < m_text.size() && m_text[m_pos] == ',') {
+        ++m_pos;
+        continue;
+      }
+      if (m_pos < m_text.size() && m_text[m_pos] == ']') {
+        ++m_pos;
+        return Value(std::move(arr));
+      }
+      return error("expected ',' or ']'");
+    }
+  }
+
+  Result<unsigned> parse_hex4() {
+    if (m_pos + 4 > m_text.size()) return error("short \\u escape");
+    unsigned v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = m_text[m_pos++];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
+      else return error("bad \\u escape");
+    }
+    return v;
+  }
+
+  static void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  Result<std::string> parse_string() {
+    ++m_pos;  // opening quote
+    std::string out;
+    for (;;) {
+      size_t start = m_pos;
+      while (m_pos < m_text.size() && m_text[m_pos] != '"' && m_text[m_pos] != '\\' &&
+             static_cast<unsigned char>(m_text[m_pos]) >= 0x20)
+        ++m_pos;
+      out.append(m_text.substr(start, m_pos - start));
+      if (m_pos >= m_text.size()) return error("unterminated string");
+      char c = m_text[m_pos++];
+      if (c == '"') return out;
+      if (c != '\\') return error("control character in string");
+      if (m_pos >= m_text.size()) return error("unterminated escape");
+      char e = m_text[m_pos++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          auto cp = parse_hex4();
+          if (!cp) return tl::unexpected(cp.error());
+          unsigned code = *cp;
+          if (code >= 0xD800 && code <= 0xDBFF && m_text.substr(m_pos, 2) == "\\u") {
+            m_pos += 2;
+            auto lo = parse_hex4();
+            if (!lo) return tl::unexpected(lo.error());
+            if (*lo >= 0xDC00 && *lo <= 0xDFFF) code = 0x10000 + ((code - 0xD800) << 10) + (*lo - 0xDC00);
+            else code = 0xFFFD;
+          } else if (code >= 0xD800 && code <= 0xDFFF) {
+            code = 0xFFFD;  // lone surrogate
+          }
+          append_utf8(out, code);
+          break;
+        }
+        default: return error("bad escape");
+      }
+    }
+  }
+
+  Result<Value> parse_number() {
+    size_t start = m_pos;
+    bool is_float = false;
+    if (m_pos < m_text.size() && m_text[m_pos] == '-') ++m_pos;
+    while (m_pos < m_text.size()) {
+      char c = m_text[m_pos];
+      if (c >= '0' && c <= '9') {
+        ++m_pos;
+      } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+        is_float = true;
+        ++m_pos;
+      } else {
+        break;
+      }
+    }
+    std::string_view num = m_text.substr(start, m_pos - start);
+    if (num.empty() || num == "-") return error("unexpected character");
+    if (!is_float) {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+      if (ec == std::errc() && ptr == num.data() + num.size()) return Value(v);
+    }
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), d);
+    if (ec != std::errc() || ptr != num.data() + num.size()) return error("bad number");
+    return Value(d);
+  }
+
+  std::string_view m_text;
+  size_t m_pos = 0;
+};
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    size_t run = i;
+    while (run < n && k_byte_class.table[s[run]] == 0) ++run;
+    out.append(text.data() + i, run - i);
+    i = run;
+    if (i >= n) break;
+    unsigned char c = s[i];
+    if (k_byte_class.table[c] == 1) {
+      append_escape(out, c);
+      ++i;
+      continue;
+    }
+    size_t len = valid_utf8_length(s + i, n - i);
+    if (len) {
+      out.append(text.data() + i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      i += invalid_subpart_length(s + i, n - i);
+    }
+  }
+  out += '"';
+}
+
+void append_json(std::string& out, const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::null: out += "null"; return;
+    case Value::Kind::boolean: out += value.as_bool() ? "true" : "false"; return;
+    case Value::Kind::integer: {
+      char buf[24];
+      auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value.as_int());
+      out.append(buf, static_cast<size_t>(ptr - buf));
+      return;
+    }
+    case Value::Kind::real: append_double(out, value.as_double()); return;
+    case Value::Kind::string: append_json_string(out, value.as_string()); return;
+    case Value::Kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : value.as_array()) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, item);
+      }
+      out += ']';
+      return;
+    }
+    case Value::Kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : value.as_object()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, key);
+        out += ':';
+        append_json(out, item);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+void append_json(std::string& out, const Event& event) {
+  out += '{';
+  bool first = true;
+  if (auto ts = event.timestamp_us()) {
+    out += "\"@timestamp\":\"";
+    out += format_timestamp_us(*ts);
+    out += '"';
+    first = false;
+  }
+  for (const auto& [key, item] : event.fields()) {
+    if (key == "@metadata" || key == "@timestamp") continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, key);
+    out += ':';
+    append_json(out, item);
+  }
+  out += '}';
+}
+
+std::string to_json(const Value& value) {
+  std::string out;
+  append_json(out, value);
+  return out;
+}
+
+std::string to_json(const Event& event) {
+  std::string out;
+  append_json(out, event);
+  return out;
+}
+
+Result<Value> parse_json(std::string_view text) { return Parser(text).parse_document(); }
+
+Result<Event> event_from_json(std::string_view text) {
+  auto v = parse_json(text);
+  if (!v) return tl::unexpected(v.error());
+  if (!v->is_object()) return fail(ErrorCode::data, "JSON event: not an object");
+  Event event;
+  for (auto& [key, item] : v->as_object()) {
+    if (key == "@timestamp" && item.is_string()) {
+      auto ts = parse_timestamp_us(item.as_string());
+      if (!ts) return tl::unexpected(ts.error());
+      event.set_timestamp_us(*ts);
+      continue;
+    }
+    event.fields().set(key, std::move(item));
+  }
+  return event;
+}
+
+}  // namespace logpost

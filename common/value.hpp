@@ -1,0 +1,98 @@
+// value.hpp — the JSON-shaped value that events are made of.
+//
+// A Value is null, bool, 64-bit integer, double, string, array or object.
+// Objects keep insertion order and are a flat vector of (key, value) pairs:
+// log events have a handful of fields per level, where a linear scan beats a
+// hash map and serialisation order stays stable (tests and golden files
+// compare bytes).
+//
+// Thread-safety: a value type; no sharing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace logpost {
+
+class Value;
+using Array = std::vector<Value>;
+using Member = std::pair<std::string, Value>;
+
+// An insertion-ordered object with unique keys.
+class Object {
+ public:
+  [[nodiscard]] Value* find(std::string_view key);
+  [[nodiscard]] const Value* find(std::string_view key) const;
+  // Returns the member's value, creating it (as null) when absent.
+  Value& operator[](std::string_view key);
+  // Sets or replaces a member.
+  Value& set(std::string_view key, Value value);
+  // Removes a member; returns whether it existed.
+  bool erase(std::string_view key);
+
+  [[nodiscard]] bool empty() const { return m_members.empty(); }
+  [[nodiscard]] size_t size() const { return m_members.size(); }
+  void reserve(size_t n) { m_members.reserve(n); }
+  auto begin() { return m_members.begin(); }
+  auto end() { return m_members.end(); }
+  [[nodiscard]] auto begin() const { return m_members.begin(); }
+  [[nodiscard]] auto end() const { return m_members.end(); }
+  bool operator==(const Object& other) const;
+
+ private:
+  std::vector<Member> m_members;
+};
+
+class Value {
+ public:
+  enum class Kind { null, boolean, integer, real, string, array, object };
+
+  Value() = default;
+  Value(std::nullptr_t) {}
+  Value(bool b) : m_v(b) {}
+  Value(int v) : m_v(static_cast<int64_t>(v)) {}
+  Value(int64_t v) : m_v(v) {}
+  Value(uint64_t v) : m_v(static_cast<int64_t>(v)) {}
+  Value(double v) : m_v(v) {}
+  Value(const char* s) : m_v(std::string(s)) {}
+  Value(std::string s) : m_v(std::move(s)) {}
+  Value(std::string_view s) : m_v(std::string(s)) {}
+  Value(Array a) : m_v(std::move(a)) {}
+  Value(Object o) : m_v(std::move(o)) {}
+
+  [[nodiscard]] Kind kind() const { return static_cast<Kind>(m_v.index()); }
+  [[nodiscard]] bool is_null() const { return kind() == Kind::null; }
+  [[nodiscard]] bool is_bool() const { return kind() == Kind::boolean; }
+  [[nodiscard]] bool is_int() const { return kind() == Kind::integer; }
+  [[nodiscard]] bool is_double() const { return kind() == Kind::real; }
+  [[nodiscard]] bool is_number() const { return is_int() || is_double(); }
+  [[nodiscard]] bool is_string() const { return kind() == Kind::string; }
+  [[nodiscard]] bool is_array() const { return kind() == Kind::array; }
+  [[nodiscard]] bool is_object() const { return kind() == Kind::object; }
+
+  // Accessors: the caller checks the kind first (std::get throws otherwise).
+  [[nodiscard]] bool as_bool() const { return std::get<bool>(m_v); }
+  [[nodiscard]] int64_t as_int() const { return std::get<int64_t>(m_v); }
+  [[nodiscard]] double as_double() const { return is_int() ? static_cast<double>(as_int()) : std::get<double>(m_v); }
+  [[nodiscard]] const std::string& as_string() const { return std::get<std::string>(m_v); }
+  std::string& as_string() { return std::get<std::string>(m_v); }
+  [[nodiscard]] const Array& as_array() const { return std::get<Array>(m_v); }
+  Array& as_array() { return std::get<Array>(m_v); }
+  [[nodiscard]] const Object& as_object() const { return std::get<Object>(m_v); }
+  Object& as_object() { return std::get<Object>(m_v); }
+
+  // The value as text, the way Logstash interpolates %{field}: strings as
+  // they are, numbers and booleans printed, arrays and objects as JSON.
+  [[nodiscard]] std::string to_text() const;
+
+  bool operator==(const Value& other) const { return m_v == other.m_v; }
+
+ private:
+  std::variant<std::monostate, bool, int64_t, double, std::string, Array, Object> m_v;
+};
+
+}  // namespace logpost
