@@ -56,6 +56,8 @@ void GzipCompressor::write(std::string_view input, std::string& out) {
   }
 }
 
+void GzipCompressor::flush(std::string& out) { m_impl->run({}, Z_SYNC_FLUSH, out); }
+
 void GzipCompressor::finish(std::string& out) { m_impl->run({}, Z_FINISH, out); }
 
 void GzipCompressor::reset() {

@@ -29,6 +29,10 @@ class GzipCompressor {
   GzipCompressor& operator=(GzipCompressor&&) noexcept;
 
   void write(std::string_view input, std::string& out);
+  // Emits everything written so far (Z_SYNC_FLUSH), so bytes_out() is then
+  // exact for the input so far. Costs a few bytes and a block boundary:
+  // call it when a size decision needs precision, not per write.
+  void flush(std::string& out);
   // Ends the gzip member (trailer with CRC and size). The object can then
   // be reset() for another member.
   void finish(std::string& out);
