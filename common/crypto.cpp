@@ -50,6 +50,13 @@ std::string sha256_hex(std::string_view bytes) {
   return h.finish_hex();
 }
 
+std::string md5_hex(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_md5(), nullptr) != 1) std::abort();
+  return to_hex(md, len);
+}
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -33,6 +33,9 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view bytes);
+// MD5, lowercase hex. Not for security: only for compatibility with tools
+// that name things by MD5 (pt-query-digest's query checksum).
+std::string md5_hex(std::string_view bytes);
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -1,0 +1,96 @@
+#include "common/event.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace logpost;
+
+namespace {
+
+FieldPath path(std::string_view ref) { return *FieldPath::parse(ref); }
+
+TEST(FieldPathTest, ParsesBracketsAndBareNames) {
+  EXPECT_EQ(path("[a][b]").segments(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(path("message").segments(), (std::vector<std::string>{"message"}));
+  // A dot is part of a name, not a path separator (Logstash semantics).
+  EXPECT_EQ(path("host.name").segments(), (std::vector<std::string>{"host.name"}));
+  EXPECT_EQ(path("[@timestamp]").is_timestamp(), true);
+  EXPECT_EQ(path("[a][b]").to_string(), "[a][b]");
+}
+
+TEST(FieldPathTest, RejectsMalformedReferences) {
+  EXPECT_FALSE(FieldPath::parse(""));
+  EXPECT_FALSE(FieldPath::parse("[a"));
+  EXPECT_FALSE(FieldPath::parse("[a][]"));
+  EXPECT_FALSE(FieldPath::parse("[a]b"));
+}
+
+TEST(EventTest, SetCreatesParentsAndFindFollowsThem) {
+  Event e("hello");
+  e.set(path("[source][geo][country_iso_code]"), Value("DE"));
+  const Value* v = e.find(path("[source][geo][country_iso_code]"));
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->as_string(), "DE");
+  EXPECT_EQ(e.message(), "hello");
+  EXPECT_EQ(e.find(path("[source][nope]")), nullptr);
+  // A scalar in the way: find fails, set replaces it with an object.
+  EXPECT_EQ(e.find(path("[message][x]")), nullptr);
+  e.set(path("[message][x]"), Value(1));
+  EXPECT_EQ(e.find(path("[message][x]"))->as_int(), 1);
+}
+
+TEST(EventTest, RemoveReportsWhetherTheFieldExisted) {
+  Event e;
+  e.set(path("[a][b]"), Value(1));
+  EXPECT_TRUE(e.remove(path("[a][b]")));
+  EXPECT_FALSE(e.remove(path("[a][b]")));
+  EXPECT_FALSE(e.remove(path("[x][y]")));
+  EXPECT_NE(e.find(path("[a]")), nullptr);
+}
+
+TEST(EventTest, TagsAreASetInInsertionOrder) {
+  Event e;
+  EXPECT_FALSE(e.has_tag("x"));
+  e.add_tag("x");
+  e.add_tag("y");
+  e.add_tag("x");
+  ASSERT_TRUE(e.get("tags")->is_array());
+  EXPECT_EQ(e.get("tags")->as_array().size(), 2u);
+  EXPECT_TRUE(e.has_tag("y"));
+  EXPECT_TRUE(e.remove_tag("x"));
+  EXPECT_FALSE(e.remove_tag("x"));
+  EXPECT_FALSE(e.has_tag("x"));
+}
+
+TEST(EventTest, StringTagsFieldIsUpgradedToAnArray) {
+  Event e;
+  e.set("tags", Value("a"));
+  EXPECT_TRUE(e.has_tag("a"));
+  e.add_tag("b");
+  EXPECT_EQ(e.get("tags")->as_array().size(), 2u);
+}
+
+TEST(TimestampTest, FormatsMillisecondsOrMicroseconds) {
+  EXPECT_EQ(format_timestamp_us(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_timestamp_us(1'000'000'000'123'000), "2001-09-09T01:46:40.123Z");
+  EXPECT_EQ(format_timestamp_us(1'000'000'000'123'456), "2001-09-09T01:46:40.123456Z");
+  EXPECT_EQ(format_timestamp_us(-1), "1969-12-31T23:59:59.999999Z");
+}
+
+TEST(TimestampTest, ParsesRfc3339WithOffsetsAndFractions) {
+  EXPECT_EQ(*parse_timestamp_us("2001-09-09T01:46:40.123Z"), 1'000'000'000'123'000);
+  EXPECT_EQ(*parse_timestamp_us("2001-09-09T03:46:40.123456+02:00"), 1'000'000'000'123'456);
+  EXPECT_EQ(*parse_timestamp_us("2001-09-08T20:46:40-0500"), 1'000'000'000'000'000);
+  EXPECT_FALSE(parse_timestamp_us("2001-02-30T00:00:00Z"));
+  EXPECT_FALSE(parse_timestamp_us("2001-09-09 01:46"));
+  EXPECT_FALSE(parse_timestamp_us("2001-09-09T01:46:40"));  // no zone: ambiguous
+}
+
+TEST(TimestampTest, RoundTripsThroughFormatting) {
+  for (int64_t us : {int64_t{0}, int64_t{1'700'000'000'000'001}, int64_t{951'782'400'000'000}, int64_t{-86'400'000'000}}) {
+    auto back = parse_timestamp_us(format_timestamp_us(us));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, us);
+  }
+}
+
+}  // namespace
