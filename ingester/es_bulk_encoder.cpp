@@ -1,0 +1,154 @@
+// es_bulk_encoder.cpp — see the header for the wire format.
+#include "ingester/es_bulk_encoder.hpp"
+
+#include "common/json.hpp"
+
+namespace logpost::ingester {
+
+namespace {
+
+constexpr size_t k_max_dataset = 100;
+constexpr size_t k_max_namespace = 100;
+constexpr std::string_view k_generic_dataset = "generic";
+
+bool is_name_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+}
+
+const std::string* string_at(const Event& event, std::string_view outer, std::string_view inner) {
+  const Value* parent = event.get(outer);
+  if (!parent || !parent->is_object()) return nullptr;
+  const Value* v = parent->as_object().find(inner);
+  if (!v || !v->is_string() || v->as_string().empty()) return nullptr;
+  return &v->as_string();
+}
+
+std::string_view raw_dataset(const Event& event) {
+  if (const std::string* s = string_at(event, "event", "dataset")) return *s;
+  if (const std::string* s = string_at(event, "data_stream", "dataset")) return *s;
+  return {};
+}
+
+std::string_view raw_tenant(const Event& event) {
+  if (const std::string* s = string_at(event, "logpost", "tenant")) return *s;
+  return {};
+}
+
+}  // namespace
+
+std::string sanitize_es_dataset(std::string_view dataset) {
+  std::string out;
+  out.reserve(std::min(dataset.size(), k_max_dataset));
+  for (char c : dataset) {
+    if (out.size() == k_max_dataset) break;
+    char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    // '-' separates type, dataset and namespace in a data stream's name, and
+    // the other specials are illegal in index names: both become '_'.
+    out += is_name_byte(lower) ? lower : '_';
+  }
+  if (out.empty()) out = k_generic_dataset;
+  return out;
+}
+
+Result<void> validate_es_namespace(std::string_view ns) {
+  if (ns.empty() || ns.size() > k_max_namespace) {
+    return fail(ErrorCode::config, "Elasticsearch namespace '" + std::string(ns) + "' must be 1 to 100 bytes");
+  }
+  for (char c : ns) {
+    if (!is_name_byte(c)) {
+      return fail(ErrorCode::config, "Elasticsearch namespace '" + std::string(ns) +
+                                         "' may contain only a-z, 0-9, '.' and '_' (no '-', no upper case)");
+    }
+  }
+  return {};
+}
+
+Result<EsBulkEncoder> EsBulkEncoder::create(EsBulkEncoderOptions options) {
+  std::string problems;
+  if (auto ok = validate_es_namespace(options.default_namespace); !ok) problems += ok.error().message + "\n";
+  for (const auto& [tenant, ns] : options.tenant_namespaces) {
+    if (auto ok = validate_es_namespace(ns); !ok) problems += "tenant " + tenant + ": " + ok.error().message + "\n";
+  }
+  if (!problems.empty()) {
+    problems.pop_back();
+    return fail(ErrorCode::config, problems);
+  }
+  return EsBulkEncoder(std::move(options));
+}
+
+std::string EsBulkEncoder::dataset_of(const Event& event) const { return sanitize_es_dataset(raw_dataset(event)); }
+
+const std::string& EsBulkEncoder::namespace_of(const Event& event) const {
+  std::string_view tenant = raw_tenant(event);
+  if (!tenant.empty()) {
+    auto it = m_options.tenant_namespaces.find(tenant);
+    if (it != m_options.tenant_namespaces.end()) return it->second;
+  }
+  return m_options.default_namespace;
+}
+
+std::string EsBulkEncoder::data_stream_for(const Event& event) const {
+  return "logs-" + dataset_of(event) + "-" + namespace_of(event);
+}
+
+namespace {
+
+// The per-call memo of the last event's routing: consecutive events of one
+// batch nearly always share dataset and tenant, and recomputing the index
+// name per event would cost more than the action line itself.
+struct RouteCache {
+  std::string raw_dataset;
+  std::string raw_tenant;
+  std::string dataset;
+  const std::string* ns = nullptr;
+  std::string action_prefix;  // {"create":{"_index":"logs-…","_id":
+  std::string data_stream;    // ,"data_stream":{…}}
+  bool valid = false;
+};
+
+}  // namespace
+
+static void append_one(const EsBulkEncoder& encoder, std::string& out, const Event& event, RouteCache& cache) {
+  std::string_view dataset = raw_dataset(event);
+  std::string_view tenant = raw_tenant(event);
+  if (!cache.valid || dataset != cache.raw_dataset || tenant != cache.raw_tenant) {
+    cache.raw_dataset.assign(dataset);
+    cache.raw_tenant.assign(tenant);
+    cache.dataset = sanitize_es_dataset(dataset);
+    cache.ns = &encoder.namespace_of(event);
+    // dataset and namespace hold only [a-z0-9._]: safe in JSON unescaped.
+    cache.action_prefix = "{\"create\":{\"_index\":\"logs-" + cache.dataset + "-" + *cache.ns + "\",\"_id\":";
+    cache.data_stream =
+        "\"data_stream\":{\"type\":\"logs\",\"dataset\":\"" + cache.dataset + "\",\"namespace\":\"" + *cache.ns + "\"}}";
+    cache.valid = true;
+  }
+  out += cache.action_prefix;
+  append_json_string(out, event.id());
+  out += "}}\n";
+
+  size_t doc_start = out.size();
+  append_json(out, event);
+  if (!event.get("data_stream")) {
+    out.pop_back();  // the closing '}' of the document
+    if (out.size() - doc_start > 1) out += ',';
+    out += cache.data_stream;
+  }
+  out += '\n';
+}
+
+void EsBulkEncoder::append(std::string& out, const Event& event) const {
+  RouteCache cache;
+  append_one(*this, out, event, cache);
+}
+
+void EsBulkEncoder::encode(std::span<const Event> events, std::string& out, std::vector<size_t>* offsets) const {
+  RouteCache cache;
+  if (offsets) offsets->reserve(offsets->size() + events.size() + 1);
+  for (const Event& event : events) {
+    if (offsets) offsets->push_back(out.size());
+    append_one(*this, out, event, cache);
+  }
+  if (offsets) offsets->push_back(out.size());
+}
+
+}  // namespace logpost::ingester
