@@ -2,6 +2,11 @@
 
 #include <array>
 
+#include "filters/dissect_filter.hpp"
+#include "filters/drop_filter.hpp"
+#include "filters/kv_filter.hpp"
+#include "filters/mutate_filter.hpp"
+
 // Each filter's factory, declared by its own header. Adding a filter: its
 // file pair, one include and one line in k_filters below.
 
@@ -11,6 +16,10 @@ namespace {
 // One line per filter, in alphabetical order.
 const FilterRegistration k_filters[] = {
     {"", nullptr},  // placeholder so the array is never empty; skipped below
+    {"dissect", make_dissect_filter},
+    {"drop", make_drop_filter},
+    {"kv", make_kv_filter},
+    {"mutate", make_mutate_filter},
 };
 
 }  // namespace
