@@ -1,0 +1,212 @@
+// shipment_part.cpp — verification and event extraction of one part.
+#include "ingester/shipment_part.hpp"
+
+#include "common/crypto.hpp"
+#include "common/envelope.hpp"
+#include "common/gzip.hpp"
+
+namespace logpost::ingester {
+
+namespace {
+
+// Compressed bytes fed per decompressor call: deflate expands at most ~1032x,
+// so one call appends at most ~4 MiB however the input was crafted.
+constexpr size_t k_gzip_chunk = 4096;
+
+// Runs the attachment through gunzip, calling `on_chunk` with each piece of
+// decompressed text. The output limit turns a gzip bomb into an error.
+Result<void> gunzip_stream(std::string_view gz, uint64_t limit, const std::function<void(std::string_view)>& on_chunk) {
+  GzipDecompressor decompressor(limit);
+  std::string out;
+  for (size_t pos = 0; pos < gz.size(); pos += k_gzip_chunk) {
+    out.clear();
+    auto r = decompressor.write(gz.substr(pos, k_gzip_chunk), out);
+    if (!r) return r;
+    if (!out.empty()) on_chunk(out);
+  }
+  return decompressor.finish();
+}
+
+bool has_flag(const ShipmentHeaders& h, std::string_view flag) {
+  for (const auto& f : h.flags)
+    if (f == flag) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string event_id(std::string_view shipment_id, uint64_t source_offset) {
+  std::string id(shipment_id);
+  id += '-';
+  id += std::to_string(source_offset);
+  return id;
+}
+
+Result<VerifiedPart> verify_shipment_part(std::string_view raw_mail, const VerifyPolicy& policy) {
+  auto parsed = parse_shipment_mail(raw_mail);
+  if (!parsed) return tl::unexpected(parsed.error());
+  VerifiedPart part;
+  part.headers = std::move(parsed->headers);
+  part.attachment = std::move(parsed->attachment);
+  const ShipmentHeaders& h = part.headers;
+
+  auto kind = parse_log_kind(h.kind);
+  if (!kind) return fail(ErrorCode::data, "unknown log kind '" + h.kind + "'");
+  part.kind = *kind;
+  auto created = parse_timestamp_us(h.created);
+  if (!created) return fail(ErrorCode::data, "bad X-Logpost-Created: " + created.error().message);
+  part.created_us = *created;
+  if (h.part < 1 || h.part > h.part_count)
+    return fail(ErrorCode::data,
+                "part " + std::to_string(h.part) + " outside 1.." + std::to_string(h.part_count));
+
+  // Who sent it. A tenant is known by its key; the signature binds the
+  // headers (tenant included) to the attachment's bytes.
+  const std::string* key = nullptr;
+  if (policy.tenant_keys) {
+    auto it = policy.tenant_keys->find(h.tenant);
+    if (it != policy.tenant_keys->end()) key = &it->second;
+  }
+  if (!key && !policy.accept_unknown_tenants)
+    return fail(ErrorCode::signature, "unknown tenant '" + h.tenant + "' (no tenant." + h.tenant +
+                                          ".signing_key_file configured)");
+  std::string attachment_sha = sha256_hex(part.attachment);
+  if (key) {
+    if (!parsed->signature) {
+      if (policy.require_signature) return fail(ErrorCode::signature, "missing X-Logpost-Signature");
+    } else {
+      auto v = verify(h, attachment_sha, *key, *parsed->signature);
+      if (!v) return fail(ErrorCode::signature, "signature check failed: " + v.error().message);
+      part.signed_ok = true;
+    }
+  } else if (policy.require_signature) {
+    return fail(ErrorCode::signature, "tenant '" + h.tenant + "' has no key but signatures are required");
+  }
+
+  if (h.length > policy.max_part_bytes)
+    return fail(ErrorCode::too_large, "X-Logpost-Length " + std::to_string(h.length) + " exceeds max_part_bytes " +
+                                          std::to_string(policy.max_part_bytes));
+  // The declared length bounds the decompression (+1 byte to detect "longer
+  // than declared" as a length mismatch rather than a bare limit error).
+  uint64_t limit = h.length + 1;
+  Sha256 sha;
+  LogSplitter splitter(part.kind, policy.max_entry_bytes);
+  uint64_t entries = 0;
+  uint64_t banners = 0;
+  auto count = [&](const LogEntry& e) {
+    if (e.continuation) return;
+    if (e.banner) ++banners;
+    ++entries;
+  };
+  uint64_t length = 0;
+  auto r = gunzip_stream(part.attachment, limit, [&](std::string_view chunk) {
+    sha.update(chunk);
+    length += chunk.size();
+    splitter.feed(chunk, count);
+  });
+  if (!r) {
+    if (r.error().code == ErrorCode::too_large)
+      return fail(ErrorCode::data, "decompressed part is longer than X-Logpost-Length " + std::to_string(h.length));
+    return fail(ErrorCode::data, "bad gzip attachment: " + r.error().message);
+  }
+  splitter.finish(count);
+  if (length != h.length)
+    return fail(ErrorCode::data, "decompressed length " + std::to_string(length) + " != X-Logpost-Length " +
+                                     std::to_string(h.length));
+  std::string digest = sha.finish_hex();
+  if (digest != h.content_sha256)
+    return fail(ErrorCode::data, "content SHA-256 mismatch: computed " + digest + ", header " + h.content_sha256);
+  if (entries != h.entries && entries - banners != h.entries)
+    return fail(ErrorCode::data, "entry count " + std::to_string(entries - banners) + " (+" + std::to_string(banners) +
+                                     " banners) != X-Logpost-Entries " + std::to_string(h.entries));
+  part.banners = banners;
+  return part;
+}
+
+Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_entry_bytes,
+                                         const EventCallback& on_event) {
+  const ShipmentHeaders& h = part.headers;
+  PartEventCounts counts;
+  const bool begins_cut = has_flag(h, k_flag_begins_inside_entry);
+  const bool ends_cut = has_flag(h, k_flag_ends_inside_entry);
+  const std::string dataset(log_kind_dataset(part.kind));
+  const std::string part_number = std::to_string(h.part);
+
+  // One entry is held back so the last one of the part can be tagged when it
+  // was cut by the shipper's part boundary.
+  std::optional<Event> held;
+  Result<void> failed;
+  bool first = true;
+
+  auto emit_held = [&]() {
+    if (held && failed) {
+      failed = on_event(std::move(*held));
+      ++counts.events;
+    }
+    held.reset();
+  };
+
+  auto on_entry = [&](const LogEntry& e) {
+    if (!failed) return;
+    if (e.banner) {
+      ++counts.banners;
+      return;
+    }
+    emit_held();
+    std::string_view text = e.text;
+    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    uint64_t offset = h.offset + e.offset;
+
+    Event ev{std::string(text)};
+    Object& f = ev.fields();
+    f.reserve(6);
+    Object host;
+    host.set("name", h.host);
+    f.set("host", std::move(host));
+    Object logpost;
+    logpost.set("tenant", h.tenant);
+    logpost.set("shipment_id", h.shipment_id);
+    logpost.set("part", static_cast<int64_t>(h.part));
+    f.set("logpost", std::move(logpost));
+    Object file;
+    file.set("path", h.source);
+    Object log;
+    log.set("file", std::move(file));
+    log.set("offset", offset);
+    f.set("log", std::move(log));
+    Object event;
+    event.set("dataset", dataset);
+    event.set("timezone", h.timezone);
+    f.set("event", std::move(event));
+    ev.set_timestamp_us(part.created_us);
+    ev.set_id(event_id(h.shipment_id, offset));
+    if (e.continues || e.continuation) {
+      ev.add_tag(k_tag_entry_split);
+      ++counts.split;
+    }
+    if (first && begins_cut) {
+      ev.add_tag(k_tag_cut_entry);
+      ++counts.cut;
+    }
+    first = false;
+    held = std::move(ev);
+  };
+
+  LogSplitter splitter(part.kind, max_entry_bytes);
+  auto r = gunzip_stream(part.attachment, h.length + 1, [&](std::string_view chunk) {
+    if (failed) splitter.feed(chunk, on_entry);
+  });
+  if (!failed) return tl::unexpected(failed.error());
+  if (!r) return tl::unexpected(r.error());  // verified before: only a changed buffer gets here
+  splitter.finish(on_entry);
+  if (held && ends_cut) {
+    held->add_tag(k_tag_cut_entry);
+    ++counts.cut;
+  }
+  emit_held();
+  if (!failed) return tl::unexpected(failed.error());
+  return counts;
+}
+
+}  // namespace logpost::ingester
