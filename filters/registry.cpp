@@ -2,8 +2,10 @@
 
 #include <array>
 
+#include "filters/date_filter.hpp"
 #include "filters/dissect_filter.hpp"
 #include "filters/drop_filter.hpp"
+#include "filters/grok_filter.hpp"
 #include "filters/kv_filter.hpp"
 #include "filters/mutate_filter.hpp"
 
@@ -16,8 +18,10 @@ namespace {
 // One line per filter, in alphabetical order.
 const FilterRegistration k_filters[] = {
     {"", nullptr},  // placeholder so the array is never empty; skipped below
+    {"date", make_date_filter},
     {"dissect", make_dissect_filter},
     {"drop", make_drop_filter},
+    {"grok", make_grok_filter},
     {"kv", make_kv_filter},
     {"mutate", make_mutate_filter},
 };
