@@ -26,7 +26,7 @@ constexpr std::array k_keys{
     ConfigKey{"tenant", ConfigType::string, "default", "Tenant id put in every shipment ([A-Za-z0-9._-]{1,64})."},
     ConfigKey{"host_name", ConfigType::string, "", "Host name put in every shipment; default: gethostname()."},
     ConfigKey{"signing_key_file", ConfigType::path, "",
-              "HMAC-SHA256 key (whole file, raw bytes) signing each part; empty = unsigned mails."},
+              "HMAC-SHA256 key signing each part (the file's bytes, trailing CR/LF removed); empty = unsigned mails."},
     ConfigKey{"max_mail_size", ConfigType::size, "9M",
               "Largest mail built, base64 and headers included; keep below the MTAs' message_size_limit (Postfix: 10240000)."},
     ConfigKey{"max_part_uncompressed", ConfigType::size, "64M",
@@ -54,6 +54,9 @@ Result<std::string> read_secret(const std::filesystem::path& path, const char* w
     auto nl = s.find_first_of("\r\n");
     if (nl != std::string::npos) s.resize(nl);
   }
+  // docs/shipment-format.md: the key is the file's bytes without trailing
+  // CR/LF, so `echo secret > key` and an editor's final newline both work.
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   if (s.empty()) return fail(ErrorCode::config, std::string(what) + " " + path.string() + " is empty");
   return s;
 }
@@ -65,10 +68,14 @@ std::span<const ConfigKey> ship_config_keys() { return k_keys; }
 uint64_t ShipSettings::max_gzip_bytes() const {
   if (max_mail_size <= k_mail_header_budget) return 0;
   uint64_t room = max_mail_size - k_mail_header_budget;
-  // base64_mail_size(n) ~ n * 4/3 * 78/76: invert, then step down to exact.
-  uint64_t n = room / 4 * 3 * 76 / 78;
-  while (n > 0 && base64_mail_size(n) > room) n -= std::max<uint64_t>(1, n / 10000);
-  return n;
+  // The largest n with base64_mail_size(n) <= room (monotonic: binary search).
+  uint64_t lo = 0, hi = room;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo + 1) / 2;
+    if (base64_mail_size(mid) <= room) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 std::optional<std::string> detect_timezone(const std::filesystem::path& etc) {

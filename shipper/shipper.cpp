@@ -72,6 +72,31 @@ SmtpSettings smtp_settings(const ShipSettings& s) {
 
 }  // namespace
 
+ShipmentHeaders part_headers(const ShipmentHeaders& shipment, const BuiltPart& part, bool source_changed) {
+  ShipmentHeaders h = shipment;
+  h.part = part.number;
+  h.offset = part.offset;
+  h.length = part.length;
+  h.entries = part.entries;
+  h.content_sha256 = part.content_sha256;
+  h.flags.clear();
+  if (part.begins_inside_entry) h.flags.emplace_back(k_flag_begins_inside_entry);
+  if (part.ends_inside_entry) h.flags.emplace_back(k_flag_ends_inside_entry);
+  if (source_changed) h.flags.emplace_back(k_flag_source_changed);
+  return h;
+}
+
+Result<std::string> render_part_mail(const ShipmentHeaders& headers, std::string_view gzip,
+                                     const MailAddressing& addressing, const std::optional<std::string>& key) {
+  std::optional<std::string> signature;
+  if (key) {
+    auto sig = sign(headers, sha256_hex(gzip), *key);
+    if (!sig) return tl::unexpected(sig.error());
+    signature = *sig;
+  }
+  return build_shipment_mail(headers, gzip, addressing, signature);
+}
+
 Shipper::Shipper(ShipSettings settings, std::ostream& err, bool verbose)
     : m_settings(std::move(settings)), m_err(err), m_verbose(verbose) {}
 
@@ -132,22 +157,8 @@ Result<SpoolSummary> Shipper::spool_file(InputFile& file, LogKind kind, Spool& s
     std::snprintf(name, sizeof name, "part-%06u.gz", part.number);
     auto gzip = read_small_file(spool.dir() / "staging" / summary.shipment_id / name, m_settings.max_mail_size);
     if (!gzip) return tl::unexpected(gzip.error());
-    h.part = part.number;
-    h.offset = part.offset;
-    h.length = part.length;
-    h.entries = part.entries;
-    h.content_sha256 = part.content_sha256;
-    h.flags.clear();
-    if (part.begins_inside_entry) h.flags.emplace_back(k_flag_begins_inside_entry);
-    if (part.ends_inside_entry) h.flags.emplace_back(k_flag_ends_inside_entry);
-    if (report->source_changed) h.flags.emplace_back(k_flag_source_changed);
-    std::optional<std::string> signature;
-    if (m_settings.signing_key) {
-      auto sig = sign(h, sha256_hex(*gzip), *m_settings.signing_key);
-      if (!sig) return tl::unexpected(sig.error());
-      signature = *sig;
-    }
-    auto mail = build_shipment_mail(h, *gzip, addressing, signature);
+    auto mail = render_part_mail(part_headers(h, part, report->source_changed), *gzip, addressing,
+                                 m_settings.signing_key);
     if (!mail) return tl::unexpected(mail.error());
     auto queued = spool.enqueue(Spool::outgoing_name(created_us, summary.shipment_id, part.number), *mail);
     if (!queued) return tl::unexpected(queued.error());

@@ -39,10 +39,13 @@
 #include <string>
 #include <vector>
 
+#include "common/envelope.hpp"
 #include "common/log_splitter.hpp"
 #include "common/result.hpp"
+#include "common/shipment_mail.hpp"
 #include "shipper/input_file.hpp"
 #include "shipper/options.hpp"
+#include "shipper/part_builder.hpp"
 #include "shipper/ship_config.hpp"
 #include "shipper/spool.hpp"
 #include "shipper/state_file.hpp"
@@ -62,6 +65,16 @@ struct DeliverySummary {
   size_t deferred = 0;   // still in outgoing/
   size_t rejected = 0;   // moved to failed/
 };
+
+// The headers of one part: `shipment` holds the fields common to all parts
+// (tenant, host, kind, source, file_id, shipment_id, part_count, timezone,
+// created); the part's own numbers and flags come from `part`.
+ShipmentHeaders part_headers(const ShipmentHeaders& shipment, const BuiltPart& part, bool source_changed);
+
+// The complete mail of one part, signed when `key` is set. Pure: the same
+// inputs give the same bytes (a re-sent part is byte-identical).
+Result<std::string> render_part_mail(const ShipmentHeaders& headers, std::string_view gzip,
+                                     const MailAddressing& addressing, const std::optional<std::string>& key);
 
 class Shipper {
  public:
