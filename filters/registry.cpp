@@ -8,6 +8,8 @@
 #include "filters/grok_filter.hpp"
 #include "filters/kv_filter.hpp"
 #include "filters/mutate_filter.hpp"
+#include "filters/mysql_slowlog_filter.hpp"
+#include "filters/sql_fingerprint_filter.hpp"
 
 // Each filter's factory, declared by its own header. Adding a filter: its
 // file pair, one include and one line in k_filters below.
@@ -24,6 +26,8 @@ const FilterRegistration k_filters[] = {
     {"grok", make_grok_filter},
     {"kv", make_kv_filter},
     {"mutate", make_mutate_filter},
+    {"mysql_slowlog", make_mysql_slowlog_filter},
+    {"sql_fingerprint", make_sql_fingerprint_filter},
 };
 
 }  // namespace
