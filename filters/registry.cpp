@@ -5,6 +5,7 @@
 #include "filters/date_filter.hpp"
 #include "filters/dissect_filter.hpp"
 #include "filters/drop_filter.hpp"
+#include "filters/geoip_filter.hpp"
 #include "filters/grok_filter.hpp"
 #include "filters/kv_filter.hpp"
 #include "filters/mutate_filter.hpp"
@@ -23,6 +24,7 @@ const FilterRegistration k_filters[] = {
     {"date", make_date_filter},
     {"dissect", make_dissect_filter},
     {"drop", make_drop_filter},
+    {"geoip", make_geoip_filter},
     {"grok", make_grok_filter},
     {"kv", make_kv_filter},
     {"mutate", make_mutate_filter},
