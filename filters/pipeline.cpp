@@ -1,5 +1,7 @@
 #include "filters/pipeline.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -305,6 +307,18 @@ Result<Pipeline> Pipeline::from_string(std::string_view text, std::string_view o
   impl->notices = std::move(parsed.notices);
   impl->root = impl->build(parsed.filters, context);
   if (!impl->errors.empty()) {
+    // Parser and plugin errors arrive in two passes; operators read them in
+    // file order.
+    auto position = [&](const std::string& e) {
+      std::pair<long, long> pos{0, 0};
+      if (e.compare(0, origin.size(), origin) != 0 || e.size() <= origin.size() || e[origin.size()] != ':') return pos;
+      char* end = nullptr;
+      pos.first = std::strtol(e.c_str() + origin.size() + 1, &end, 10);
+      if (end && *end == ':') pos.second = std::strtol(end + 1, nullptr, 10);
+      return pos;
+    };
+    std::stable_sort(impl->errors.begin(), impl->errors.end(),
+                     [&](const std::string& a, const std::string& b) { return position(a) < position(b); });
     std::string message;
     for (const auto& e : impl->errors) message += (message.empty() ? "" : "\n") + e;
     return fail(ErrorCode::config, std::move(message));
