@@ -1,0 +1,208 @@
+// The grok fast path (span plans, grok_compiler.hpp) must give exactly the
+// result of one plain RE2 match of the same expression: same match/no-match,
+// same capture positions, same unset groups. Checked on the Apache corpus
+// (../shared, skipped when absent), on seeded mutations of it and of the
+// repo's own samples, and on seeded random grok expressions over random
+// inputs assembled from pattern samples.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "filters/grok_compiler.hpp"
+#include "filters/grok_library.hpp"
+
+namespace logpost::filters {
+namespace {
+
+GrokLibrary library(EcsMode mode) {
+  auto lib = GrokLibrary::load_builtin(std::string(LOGPOST_SOURCE_DIR) + "/grok-patterns", mode);
+  EXPECT_TRUE(lib) << lib.error().message;
+  return lib ? std::move(*lib) : GrokLibrary();
+}
+
+// Compares fast and reference results on one input; returns whether it matched.
+bool same_result(const GrokExpression& expr, const std::string& text) {
+  std::vector<std::string_view> fast, reference;
+  bool a = expr.match(text, fast);
+  bool b = expr.match_reference(text, reference);
+  EXPECT_EQ(a, b) << "pattern " << expr.pattern() << "\ninput: " << text;
+  if (!a || !b) return false;
+  EXPECT_EQ(fast.size(), reference.size());
+  for (size_t i = 0; i < std::min(fast.size(), reference.size()); ++i) {
+    bool same = fast[i].data() == reference[i].data() && fast[i].size() == reference[i].size();
+    EXPECT_TRUE(same) << "pattern " << expr.pattern() << " capture " << expr.captures()[i].name << "\ninput: " << text
+                      << "\nfast: " << (fast[i].data() ? std::string(fast[i]) : "<unset>")
+                      << "\nreference: " << (reference[i].data() ? std::string(reference[i]) : "<unset>");
+    if (!same) break;
+  }
+  return true;
+}
+
+std::string mutate(std::string s, std::mt19937& rng) {
+  static const std::string alphabet = " \"-[]:/.0123456789aZ\\?%@";
+  int edits = 1 + static_cast<int>(rng() % 3);
+  for (int e = 0; e < edits; ++e) {
+    size_t pos = s.empty() ? 0 : rng() % (s.size() + 1);
+    switch (rng() % 5) {
+      case 0: if (pos < s.size()) s.erase(pos, 1); break;
+      case 1: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
+      case 2: if (pos < s.size()) s[pos] = alphabet[rng() % alphabet.size()]; break;
+      case 3: s.resize(pos); break;                       // truncation
+      case 4: s.insert(0, std::string(1 + rng() % 3, alphabet[rng() % alphabet.size()])); break;  // shifted start
+    }
+  }
+  return s;
+}
+
+const char* const k_expressions[] = {
+    "%{COMBINEDAPACHELOG}",
+    "%{COMMONAPACHELOG}",
+    "%{HTTPD_ERRORLOG}",
+    "%{SYSLOGLINE}",
+    "%{SYSLOG5424LINE}",
+    "%{IPORHOST:client} %{GREEDYDATA:rest}",
+    "\\[%{HTTPDATE:ts}\\] \"%{WORD:verb} %{DATA:url}\" %{INT:status:int}",
+    "%{NUMBER:a}%{SPACE}%{NUMBER:b}",
+    "(?<x>[a-z]+)-(?P<y>[^-]*)-%{INT:z}?",
+    "^%{IP:ip} (?:-|%{USER:user}) \\[%{DATA:inner}\\]",
+    "%{QS:q1} %{QS:q2}$",
+};
+
+std::vector<std::string> repo_samples() {
+  return {
+      "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326",
+      "203.0.113.9 - - [17/May/2015:10:05:03 +0000] \"GET /a?b=\"c\" HTTP/1.1\" 200 203023 \"http://e.com/\" \"UA \\\"q\\\"\"",
+      "2001:db8::7 ident bob@example.com [01/Jan/2024:00:00:00 +0100] \"POST /login\" 302 - \"-x\" \"curl/8.0\"",
+      "::1 - - [10/Oct/2000:13:55:36 -0700] \"\\x16\\x03\\x01\" 400 -",
+      "[Wed Oct 11 14:32:52 2000] [core:error] [pid 35708:tid 4328636416] [client 127.0.0.1:50612] AH00037: no",
+      "[Mon Dec 26 16:22:08 2016] [error] [client 1.2.3.4] File does not exist: /var/www/favicon.ico",
+      "Nov  1 00:00:01 host sshd[9]: Accepted publickey for root",
+      "<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 - 'su root' failed",
+      "abc-def-12 and more",
+      "\"a \\\" b\" \"c\"",
+      "12.5   -7",
+  };
+}
+
+TEST(GrokDifferential, MainExpressionsHaveAFastPath) {
+  for (EcsMode mode : {EcsMode::v1, EcsMode::disabled}) {
+    GrokLibrary lib = library(mode);
+    for (const char* pattern : {"%{COMBINEDAPACHELOG}", "%{COMMONAPACHELOG}", "%{SYSLOGLINE}"}) {
+      auto expr = GrokExpression::compile(pattern, lib);
+      ASSERT_TRUE(expr) << expr.error().message;
+      EXPECT_TRUE(expr->has_fast_path()) << pattern;
+    }
+  }
+}
+
+TEST(GrokDifferential, RepoSamplesAndMutations) {
+  std::mt19937 rng(20261121);
+  for (EcsMode mode : {EcsMode::v1, EcsMode::disabled}) {
+    GrokLibrary lib = library(mode);
+    for (const char* pattern : k_expressions) {
+      auto expr = GrokExpression::compile(pattern, lib);
+      ASSERT_TRUE(expr) << pattern << ": " << expr.error().message;
+      for (const auto& sample : repo_samples()) {
+        same_result(*expr, sample);
+        for (int k = 0; k < 60; ++k) same_result(*expr, mutate(sample, rng));
+      }
+    }
+  }
+}
+
+TEST(GrokDifferential, ApacheCorpus) {
+  std::ifstream in(std::string(LOGPOST_SHARED_DIR) + "/corpus/access-logs/apache_logs");
+  if (!in) GTEST_SKIP() << "../shared/corpus not present";
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_GT(lines.size(), 1000u);
+  std::mt19937 rng(7);
+  for (EcsMode mode : {EcsMode::v1, EcsMode::disabled}) {
+    GrokLibrary lib = library(mode);
+    for (const char* pattern : {"%{COMBINEDAPACHELOG}", "%{COMMONAPACHELOG}", "%{IPORHOST:client} %{GREEDYDATA:rest}"}) {
+      auto expr = GrokExpression::compile(pattern, lib);
+      ASSERT_TRUE(expr) << expr.error().message;
+      size_t matched = 0;
+      for (size_t i = 0; i < lines.size(); ++i) {
+        matched += same_result(*expr, lines[i]);
+        if (i % 10 == 0) same_result(*expr, mutate(lines[i], rng));
+        if (::testing::Test::HasFailure()) return;  // one clear report, not thousands
+      }
+      EXPECT_GT(matched, lines.size() * 9 / 10) << pattern;  // the comparison is not vacuous
+    }
+  }
+}
+
+// Random grok expressions (sequences of library references, literals and
+// optional/alternative groups) over inputs assembled from matching samples,
+// then mutated: exercises boundaries the hand-written cases miss.
+TEST(GrokDifferential, RandomExpressions) {
+  struct Piece {
+    const char* pattern;  // %s = capture name
+    std::vector<const char*> samples;
+  };
+  const std::vector<Piece> pieces = {
+      {"%{INT:%s}", {"42", "-7", "+3"}},
+      {"%{NUMBER:%s}", {"3.14", "200", ".5"}},
+      {"%{WORD:%s}", {"GET", "hello_1"}},
+      {"%{NOTSPACE:%s}", {"/a\"b", "x:y", "-"}},
+      {"%{DATA:%s}", {"", "some text", "a\"b"}},
+      {"%{IPORHOST:%s}", {"10.0.0.1", "2001:db8::1", "host.example"}},
+      {"%{QS:%s}", {"\"q\"", "\"a \\\" b\""}},
+      {"(?:-|%{INT:%s})", {"-", "12"}},
+      {"(?:%{WORD:%s} )?", {"", "opt "}},
+      {"%{HTTPDATE:%s}", {"17/May/2015:10:05:03 +0000"}},
+  };
+  const std::vector<const char*> literals = {" ", "\"", "[", "]", ":", " - ", "/", "\" \""};
+  auto escape = [](std::string s) {
+    std::string out;
+    for (char c : s) {
+      if (std::string("[](){}.*+?^$|\\").find(c) != std::string::npos) out += '\\';
+      out += c;
+    }
+    return out;
+  };
+  std::mt19937 rng(424242);
+  GrokLibrary lib = library(EcsMode::v1);
+  size_t fast = 0, matched = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string pattern;
+    std::vector<std::vector<std::string>> sample_sets;
+    int n = 2 + static_cast<int>(rng() % 6);
+    int field = 0;
+    for (int k = 0; k < n; ++k) {
+      if (rng() % 2 == 0) {
+        std::string lit = literals[rng() % literals.size()];
+        pattern += escape(lit);
+        sample_sets.push_back({lit});
+      } else {
+        const Piece& p = pieces[rng() % pieces.size()];
+        std::string text = p.pattern;
+        text.replace(text.find("%s"), 2, "f" + std::to_string(field++));
+        pattern += text;
+        sample_sets.emplace_back(p.samples.begin(), p.samples.end());
+      }
+    }
+    if (rng() % 4 == 0) pattern = "^" + pattern;
+    if (rng() % 4 == 0) pattern += "$";
+    auto expr = GrokExpression::compile(pattern, lib);
+    ASSERT_TRUE(expr) << pattern << ": " << expr.error().message;
+    fast += expr->has_fast_path();
+    for (int t = 0; t < 20; ++t) {
+      std::string input = rng() % 3 == 0 ? "prefix " : "";
+      for (const auto& set : sample_sets) input += set[rng() % set.size()];
+      if (rng() % 3 == 0) input += " trailer";
+      matched += same_result(*expr, input);
+      same_result(*expr, mutate(input, rng));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  EXPECT_GT(fast, 150u);     // most random expressions take the fast path
+  EXPECT_GT(matched, 1000u);  // and the inputs do match often
+}
+
+}  // namespace
+}  // namespace logpost::filters
