@@ -17,7 +17,9 @@ bool is_banner_line(std::string_view line) {
   line = without_eol(line);
   if (line.size() > 4096) return false;
   if (starts_with(line, "Tcp port: ")) return true;
-  if (starts_with(line, "Time ") && line.find(" Id ") != std::string_view::npos &&
+  // MySQL pads this header with spaces, MariaDB 10.11 with tabs:
+  // "Time\t\t    Id Command\tArgument".
+  if ((starts_with(line, "Time ") || starts_with(line, "Time\t")) && line.find(" Id ") != std::string_view::npos &&
       line.find("Command") != std::string_view::npos && line.find("Argument") != std::string_view::npos)
     return true;
   return !line.empty() && line.front() == '/' && line.find(", Version: ") != std::string_view::npos &&
