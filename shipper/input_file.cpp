@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,7 +90,36 @@ Result<InputFile> InputFile::open(const std::filesystem::path& path) {
   if (!S_ISREG(st.st_mode)) return fail(ErrorCode::input, "is not a regular file");
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  if (auto r = file.identify(); !r) return tl::unexpected(r.error());
+  return file;
+}
 
+Result<bool> InputFile::wait_quiet(std::chrono::milliseconds quiet, std::chrono::milliseconds max_wait) {
+  using clock = std::chrono::system_clock;
+  const auto give_up = std::chrono::steady_clock::now() + max_wait;
+  bool went_quiet = false;
+  for (;;) {
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0) return fail_errno("stat " + m_path.string());
+    auto mtime = clock::time_point(std::chrono::duration_cast<clock::duration>(
+        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    if (clock::now() - mtime >= quiet) {
+      went_quiet = true;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= give_up) break;
+    // Poll the file's mtime until it is old enough or the deadline passes.
+    ::poll(nullptr, 0, 100);
+  }
+  if (auto r = identify(); !r) return tl::unexpected(r.error());
+  return went_quiet;
+}
+
+Result<void> InputFile::identify() {
+  InputFile& file = *this;
+  const int fd = m_fd;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(ErrorCode::input, std::string("cannot stat: ") + std::strerror(errno));
   file.m_identity.device = static_cast<uint64_t>(st.st_dev);
   file.m_identity.inode = static_cast<uint64_t>(st.st_ino);
   file.m_identity.size = static_cast<uint64_t>(st.st_size);
@@ -109,7 +139,7 @@ Result<InputFile> InputFile::open(const std::filesystem::path& path) {
   file.m_gzip = head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
                 static_cast<unsigned char>(head[1]) == 0x8b;
   file.m_binary = !file.m_gzip && head.find('\0') != std::string::npos;
-  return file;
+  return {};
 }
 
 Result<StreamReport> InputFile::stream(const std::function<Result<void>(std::string_view)>& sink) {

@@ -23,6 +23,7 @@
 // Thread-safety: one object per thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -71,11 +72,20 @@ class InputFile {
   // for a text log kind, never a reason to refuse.
   [[nodiscard]] bool looks_binary() const { return m_binary; }
 
+  // Waits until the file has not been modified for `quiet` (by its mtime),
+  // at most `max_wait`, then takes its identity again. For daemons that
+  // reopen their log asynchronously after a signal (nginx's USR1): lines a
+  // slow worker still writes into the rotated file are then shipped, not
+  // cut off. Returns true when the file went quiet, false on timeout (the
+  // caller ships anyway; growth during the read still sets source_changed).
+  Result<bool> wait_quiet(std::chrono::milliseconds quiet, std::chrono::milliseconds max_wait);
+
   // Reads the whole content once, handing it to `sink` in chunks.
   Result<StreamReport> stream(const std::function<Result<void>(std::string_view)>& sink);
 
  private:
   InputFile(std::filesystem::path path, int fd);
+  Result<void> identify();
 
   std::filesystem::path m_path;
   int m_fd = -1;

@@ -2,12 +2,13 @@
 
 #include <string_view>
 
+#include "common/config.hpp"
 #include "shipper/ship_config.hpp"
 
 namespace logpost::shipper {
 
 std::string usage_text() {
-  return "Usage: logpost-ship [--config FILE] --kind KIND [--to ADDRESS] [--force] [--verbose] FILE...\n"
+  return "Usage: logpost-ship [--config FILE] --kind KIND [--to ADDRESS] [--settle DURATION] [--force] [--verbose] FILE...\n"
          "       logpost-ship [--config FILE] --flush [--verbose]\n"
          "       logpost-ship --help | --help-config | --version\n"
          "\n"
@@ -17,6 +18,8 @@ std::string usage_text() {
          "  --config FILE   configuration file (default " + std::string(k_default_config_path) + ")\n"
          "  --kind KIND     mysql-slow, nginx-access, apache-access or raw\n"
          "  --to ADDRESS    recipient, overriding `recipient` in the config\n"
+         "  --settle DURATION  first wait (at most 10x DURATION) until each file has been unmodified for\n"
+         "                  DURATION (e.g. 2s), for daemons that reopen logs asynchronously (nginx USR1)\n"
          "  --force         ship even if the state file says the file was shipped already\n"
          "  --flush         retry every mail in the spool, oldest first, and exit\n"
          "  --verbose       say what was shipped (otherwise silent on success)\n"
@@ -61,6 +64,12 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       auto v = value("--to");
       if (!v) return tl::unexpected(v.error());
       o.to = *v;
+    } else if (is("--settle")) {
+      auto v = value("--settle");
+      if (!v) return tl::unexpected(v.error());
+      auto d = parse_duration(*v);
+      if (!d) return fail(ErrorCode::config, "--settle: " + d.error().message);
+      o.settle = *d;
     } else if (a == "--flush") {
       o.flush = true;
     } else if (a == "--force") {

@@ -1,6 +1,6 @@
 // options.hpp — logpost-ship's command line.
 //
-//   logpost-ship [--config FILE] --kind KIND [--to ADDRESS] [--force] [--verbose] FILE...
+//   logpost-ship [--config FILE] --kind KIND [--to ADDRESS] [--settle DURATION] [--force] [--verbose] FILE...
 //   logpost-ship [--config FILE] --flush [--verbose]
 //   logpost-ship --help | --help-config | --version
 //
@@ -9,6 +9,7 @@
 // Thread-safety: pure.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct Options {
   std::optional<LogKind> kind;
   std::optional<std::string> to;
   std::vector<std::string> files;
+  std::chrono::milliseconds settle{0};  // --settle: wait until each file is this long unmodified
   bool flush = false;
   bool force = false;
   bool verbose = false;

@@ -306,6 +306,17 @@ int run_logpost_ship(const Options& options, std::ostream& out, std::ostream& er
     }
     for (auto& input : inputs) {
       const std::string shown = printable_path(input.path());
+      if (options.settle.count() > 0) {
+        auto quiet = input.wait_quiet(options.settle, options.settle * 10);
+        if (!quiet) {
+          err << "logpost-ship: " << shown << ": " << quiet.error().message << "\n";
+          status.raise(exit_code::no_input);
+          continue;
+        }
+        if (!*quiet)
+          err << "logpost-ship: " << shown << ": still being written after waiting " << options.settle.count() * 10
+              << " ms; shipping what is there\n";
+      }
       auto shipped = shipper.spool_file(input, *options.kind, *spool, *state, options.force);
       if (!shipped) {
         err << "logpost-ship: " << shown << ": " << shipped.error().message << "; nothing of it was sent\n";

@@ -139,6 +139,36 @@ TEST(InputFile, TruncationWhileReadingShipsWhatWasThereAndSaysSo) {
   EXPECT_TRUE(content.compare(0, all.size(), all) == 0) << "what was shipped is a prefix";
 }
 
+TEST(InputFile, WaitQuietReturnsAtOnceForAnOldFileAndRetakesTheIdentity) {
+  test::TempDir dir;
+  auto path = dir.path() / "old.log";
+  test::write_file(path, "a\n");
+  auto f = InputFile::open(path);
+  ASSERT_TRUE(f.has_value());
+  test::write_file(path, "a\nb\n");  // grows after open ...
+  struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);  // ... long ago
+  auto quiet = f->wait_quiet(std::chrono::seconds(5), std::chrono::seconds(50));
+  ASSERT_TRUE(quiet.has_value());
+  EXPECT_TRUE(*quiet);
+  EXPECT_EQ(f->identity().size, 4u) << "identity taken again after settling";
+  auto got = slurp(*f);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, "a\nb\n");
+}
+
+TEST(InputFile, WaitQuietGivesUpOnAFileThatKeepsChanging) {
+  test::TempDir dir;
+  auto path = dir.path() / "busy.log";
+  test::write_file(path, "a\n");
+  auto f = InputFile::open(path);
+  ASSERT_TRUE(f.has_value());
+  // Modified "now": it cannot be an hour quiet within a zero wait.
+  auto quiet = f->wait_quiet(std::chrono::hours(1), std::chrono::milliseconds(0));
+  ASSERT_TRUE(quiet.has_value());
+  EXPECT_FALSE(*quiet);
+}
+
 TEST(InputFile, PrintablePathEscapesControlCharacters) {
   EXPECT_EQ(printable_path("/var/log/a b\n\"c\".log"), "/var/log/a b\\x0a\"c\".log");
   EXPECT_EQ(printable_path("/log/\xc3\xa9t\xc3\xa9"), "/log/\xc3\xa9t\xc3\xa9");

@@ -28,6 +28,13 @@ TEST(Options, DoubleDashEndsOptions) {
   EXPECT_EQ(o->files, (std::vector<std::string>{"--flush"}));
 }
 
+TEST(Options, Settle) {
+  auto o = parse({"--kind", "nginx-access", "--settle", "2s", "f"});
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->settle, std::chrono::seconds(2));
+  EXPECT_FALSE(parse({"--kind", "raw", "--settle=soon", "f"}).has_value());
+}
+
 TEST(Options, Flush) {
   auto o = parse({"--flush"});
   ASSERT_TRUE(o.has_value());
