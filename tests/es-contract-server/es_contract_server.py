@@ -41,6 +41,8 @@ Faults (JSON object; every key optional; counts are consumed as used):
   "max_body_bytes": 100000     larger (uncompressed) bulk bodies get 413
   "slow": {"delay": 2.0, "count": 1}              answer after a delay
   "reset": {"count": 1}        read the request, then reset the connection
+  "lost_response": {"count": 1} process (store) the request, then reset the
+                               connection instead of answering
   "mapping": {"field.path": "long"|"ip"|"boolean"|"date"} documents whose
                                field does not fit the type get a 400
                                document_parsing_exception
@@ -296,9 +298,11 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.stats["bulk_requests"] += 1
             STATE.stats["bytes_received"] += len(raw)
+            # One request-level fault per request, in this order.
             reset = STATE.take("reset")
-            slow = STATE.take("slow")
-            forced = STATE.take("request_status")
+            slow = None if reset else STATE.take("slow")
+            forced = None if reset or slow else STATE.take("request_status")
+            lost = None if reset or slow or forced else STATE.take("lost_response")
             max_bytes = STATE.faults.get("max_body_bytes")
         if reset:
             return self.reset_connection()
@@ -378,6 +382,10 @@ class Handler(BaseHTTPRequestHandler):
 
         start = time.monotonic()
         items = [self.bulk_item(op, index, meta, source) for op, index, meta, source in ops]
+        if lost:
+            # Stored, but the answer never arrives: the client must resend and
+            # take the 409s as delivered.
+            return self.reset_connection()
         errors = any(list(it.values())[0]["status"] >= 300 for it in items)
         took = int((time.monotonic() - start) * 1000)
         return self.send_json(200, {"took": took, "errors": errors, "items": items})

@@ -54,6 +54,7 @@ run request-429    --faults '{"request_status":{"status":429,"count":3}}'
 run too-large-413  --faults '{"max_body_bytes":40000}' --bulk-max-docs 1000
 run slow-timeouts  --faults '{"slow":{"delay":1.5,"count":2}}' --request-timeout-ms 400
 run conn-resets    --faults '{"reset":{"count":4}}'
+run lost-answers   --faults '{"lost_response":{"count":3}}' --expect-conflicts
 run everything     --faults "{\"seed\":3,\"random_item_failures\":{\"probability\":0.1,\"status\":429},\"request_status\":{\"status\":502,\"count\":2},\"reset\":{\"count\":2},\"max_body_bytes\":60000,$MAPPING}" --bad-every 89
 
 # Credentials: without the API key the sink stops with a clear permanent

@@ -12,7 +12,7 @@
 // Usage: es_fault_harness --url http://127.0.0.1:PORT --scenario NAME
 //          [--faults JSON] [--events N] [--bad-every K] [--batch N]
 //          [--bulk-max-docs N] [--request-timeout-ms N] [--api-key KEY]
-//          [--expect-unauthorized] [--expect-connections N]
+//          [--expect-unauthorized] [--expect-connections N] [--expect-conflicts]
 // Exit: 0 all checks hold; 1 a check failed (each failure printed); 64 usage.
 #include <chrono>
 #include <cstdio>
@@ -46,6 +46,7 @@ struct Args {
   std::string api_key;
   bool expect_unauthorized = false;
   long expect_connections = 0;
+  bool expect_conflicts = false;
 };
 
 int g_failures = 0;
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
     else if (k == "--api-key") a.api_key = next();
     else if (k == "--expect-unauthorized") a.expect_unauthorized = true;
     else if (k == "--expect-connections") a.expect_connections = std::stol(next());
+    else if (k == "--expect-conflicts") a.expect_conflicts = true;
     else return usage();
   }
   if (a.url.empty() || a.batch == 0) return usage();
@@ -255,6 +257,10 @@ int main(int argc, char** argv) {
   }
 
   const auto& s = (*sink)->stats();
+  if (a.expect_conflicts) {
+    check(s.conflicts > 0, "expected 409s (already stored) after lost answers, saw none");
+    check(st.find("conflicts")->as_int() == static_cast<int64_t>(s.conflicts), "server and sink disagree on 409s");
+  }
   std::printf(
       "%s: events=%zu stored=%zu dead_letters=%zu batch_errors=%zu item_retries=%zu requests=%llu splits=%llu "
       "conflicts=%llu connections=%ld server_resets=%lld server_413=%lld server_injected=%lld -> %s\n",
