@@ -434,13 +434,21 @@ Result<void> Expander::expand(std::string_view re, const std::string& what) {
           int next = -1;
           ByteSet next_set;
           bool next_empty = false;
-          char nc = re[i + 1];
-          if (nc == '\\') parse_escape(re, i + 1, next, next_set, next_empty);
-          else if (!std::strchr("[](){}.*+?^$|%", nc) && static_cast<unsigned char>(nc) < 0x80) next = static_cast<unsigned char>(nc);
+          // What follows may sit after the groups that close here, as long
+          // as those groups are not themselves repeated.
+          size_t k = i + 1;
+          while (k < n && re[k] == ')' && !(k + 1 < n && std::strchr("*+?{", re[k + 1]))) ++k;
+          char nc = k < n ? re[k] : '\0';
+          if (nc == '\0' || (k > i + 1 && std::strchr("*+?{", re[k - 1]))) nc = '\0';
+          if (nc == '\\') parse_escape(re, k, next, next_set, next_empty);
+          else if (nc != '\0' && !std::strchr("[](){}.*+?^$|%", nc) && static_cast<unsigned char>(nc) < 0x80)
+            next = static_cast<unsigned char>(nc);
           if (next >= 0 && !atom[static_cast<size_t>(next)]) rewritten = true;
         }
-        if (!rewritten)
-          return cannot("the possessive quantifier '" + std::string(re.substr(start, i + 1 - start)) + "'");
+        if (!rewritten) {
+          size_t from = atom_begin != std::string_view::npos ? atom_begin : start;
+          return cannot("the possessive quantifier '" + std::string(re.substr(from, i + 1 - from)) + "'");
+        }
         ++i;  // drop the '+'
       }
       atom_begin = std::string_view::npos;
