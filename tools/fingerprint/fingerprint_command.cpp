@@ -81,6 +81,21 @@ int fingerprint_statements(std::istream& in, std::ostream& out, std::ostream& er
   return out ? exit_code::ok : exit_code::io_error;
 }
 
+// --null: records separated by NUL bytes, taken verbatim (for scripts and
+// differential tests); output records end in NUL too.
+int fingerprint_null_separated(std::istream& in, std::ostream& out, std::ostream& err) {
+  std::string record;
+  while (std::getline(in, record, '\0')) {
+    std::string fp = filters::fingerprint(record);
+    out << filters::query_checksum(fp) << '\t' << fp << '\0';
+  }
+  if (in.bad()) {
+    err << "logpost-fingerprint: read error\n";
+    return exit_code::io_error;
+  }
+  return out ? exit_code::ok : exit_code::io_error;
+}
+
 int fingerprint_slow_log(std::istream& in, std::ostream& out, std::ostream& err) {
   struct Class {
     std::string checksum;
@@ -144,6 +159,7 @@ int fingerprint_slow_log(std::istream& in, std::ostream& out, std::ostream& err)
 void usage(std::ostream& err) {
   err << "usage: logpost-fingerprint --query SQL\n"
          "       logpost-fingerprint [FILE|-]\n"
+         "       logpost-fingerprint --null [FILE|-]\n"
          "       logpost-fingerprint --slow-log FILE|-\n";
 }
 
@@ -154,6 +170,7 @@ int run_fingerprint_command(std::span<const std::string_view> args, std::istream
   std::optional<std::string_view> query;
   std::optional<std::string_view> file;
   bool slow_log = false;
+  bool null_separated = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
     if (a == "--query" && i + 1 < args.size()) {
@@ -162,6 +179,8 @@ int run_fingerprint_command(std::span<const std::string_view> args, std::istream
       query = a.substr(8);
     } else if (a == "--slow-log") {
       slow_log = true;
+    } else if (a == "--null" || a == "-z") {
+      null_separated = true;
     } else if (a == "--help" || a == "-h") {
       usage(out);
       return exit_code::ok;
@@ -172,7 +191,7 @@ int run_fingerprint_command(std::span<const std::string_view> args, std::istream
       return exit_code::usage;
     }
   }
-  if (query && (file || slow_log)) {
+  if ((query && (file || slow_log || null_separated)) || (slow_log && null_separated)) {
     usage(err);
     return exit_code::usage;
   }
@@ -190,7 +209,9 @@ int run_fingerprint_command(std::span<const std::string_view> args, std::istream
     }
     source = &stream;
   }
-  return slow_log ? fingerprint_slow_log(*source, out, err) : fingerprint_statements(*source, out, err);
+  if (slow_log) return fingerprint_slow_log(*source, out, err);
+  if (null_separated) return fingerprint_null_separated(*source, out, err);
+  return fingerprint_statements(*source, out, err);
 }
 
 }  // namespace logpost::tools

@@ -7,6 +7,7 @@
 // SYNOPSIS
 //   logpost-fingerprint --query SQL
 //   logpost-fingerprint [FILE|-]
+//   logpost-fingerprint --null [FILE|-]
 //   logpost-fingerprint --slow-log FILE|-
 //
 // DESCRIPTION
@@ -15,6 +16,8 @@
 //                 pt-fingerprint reads them ("#" lines dropped, leading
 //                 whitespace skipped, records not starting with a word
 //                 character ignored); one "CHECKSUM<TAB>FINGERPRINT" line each.
+//   --null, -z    statements separated by NUL bytes, taken verbatim; each
+//                 result "CHECKSUM<TAB>FINGERPRINT" ends in a NUL byte.
 //   --slow-log    splits a MySQL/MariaDB slow log into entries
 //                 (common/log_splitter.hpp, then pt-query-digest's ";\n#"
 //                 boundary), reads each entry's statement
