@@ -6,9 +6,8 @@
 // build; a default file that does not exist means "no pipeline" for that
 // kind (events keep the raw message and the provenance fields).
 //
-// Until the filter engine (filters/pipeline.hpp) is linked in, every kind
-// passes through and an explicitly configured pipeline is a config error,
-// so nobody believes events are parsed when they are not.
+// Pipelines are built with filters/pipeline.hpp (patterns_dir and geoip_dir
+// from the settings); a kind without a pipeline passes events through.
 //
 // Errors: ErrorCode::config with every pipeline's problems at once.
 // Thread-safety: transform() runs on the ingester thread only.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "common/json.hpp"
@@ -220,6 +221,52 @@ TEST(EsBulkEncoder, ReproducesTheDerivedDataStreamRequest) {
       EXPECT_EQ(*parse_json(got[i]), *parse_json(lines[i])) << got[i];
     }
   }
+}
+
+// The encoder's own writer must produce exactly common/json.hpp's bytes for
+// the document (the header promises it): compare on events of every kind.
+TEST(EsBulkEncoder, DocumentBytesAreCommonJsonBytes) {
+  std::vector<Event> events;
+  const int64_t stamps[] = {0, 1, 999, 1000, 1'700'000'000'123'000, 1'700'000'000'123'456, -1, -1'000'001,
+                            253'402'300'799'999'999 /* 9999-12-31T23:59:59.999999 */};
+  for (size_t i = 0; i < std::size(stamps); ++i) {
+    Event e(i % 2 ? std::string("caf\xC3\xA9 \xFF\x01 \"q\" \\") : std::string("plain"));
+    e.set_id("ts" + std::to_string(i));
+    e.set_timestamp_us(stamps[i]);
+    e.set("n", Value(int64_t{-9'223'372'036'854'775'807} - 1));
+    e.set("d", Value(i % 3 ? 1.0 : 0.1));
+    e.set("inf", Value(std::numeric_limits<double>::infinity()));
+    e.set("big", Value(1e300));
+    e.set("b", Value(i % 2 == 0));
+    e.set("z", Value(nullptr));
+    e.set("arr", Value(Array{Value(1), Value("x\ty"), Value(Array{}), Value(Object{})}));
+    e.set(std::string("k\xC3\xA9y\n"), Value("v"));
+    events.push_back(std::move(e));
+  }
+  Event no_ts("no timestamp");
+  no_ts.set_id("nots");
+  events.push_back(no_ts);
+  std::string body;
+  encoder().encode(events, body);
+  auto lines = lines_of(body);
+  ASSERT_EQ(lines.size(), 2 * events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string expected = to_json(events[i]);
+    expected.pop_back();  // the document continues with the data_stream member
+    EXPECT_EQ(lines[2 * i + 1].substr(0, expected.size()), expected) << i;
+    EXPECT_TRUE(parse_json(lines[2 * i + 1])) << lines[2 * i + 1];
+  }
+}
+
+TEST(EsBulkEncoder, EventsWithoutIdAreSkipped) {
+  std::vector<Event> events{access_event("a"), access_event(""), access_event("c")};
+  std::string body;
+  std::vector<size_t> offsets;
+  encoder().encode(events, body, &offsets);
+  ASSERT_EQ(offsets.size(), 4u);
+  EXPECT_EQ(offsets[1], offsets[2]);  // no bytes for the event without id
+  EXPECT_EQ(lines_of(body).size(), 4u);
+  EXPECT_EQ(body.find("\"_id\":\"\""), std::string::npos);
 }
 
 }  // namespace

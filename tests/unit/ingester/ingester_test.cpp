@@ -1,0 +1,319 @@
+// The ingester core over a real Maildir and a real SQLite store: the
+// Maildir protocol, exactly-once, quarantine, batching, retry and dead letters.
+#include "ingester/ingester.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/atomic_file.hpp"
+#include "common/sqlite_db.hpp"
+#include "ingester/sqlite_sink.hpp"
+#include "test_mail_factory.hpp"
+
+namespace logpost::ingester {
+namespace {
+
+namespace fs = std::filesystem;
+using logpost::testing::make_test_mail;
+using logpost::testing::TempMaildir;
+using logpost::testing::TestMailSpec;
+
+std::string lines(int n, int start = 0) {
+  std::string s;
+  for (int i = start; i < start + n; ++i) s += "10.0.0." + std::to_string(i % 250) + " GET /item/" + std::to_string(i) + "\n";
+  return s;
+}
+
+struct Fixture {
+  TempMaildir dir;
+  IngestSettings settings;
+  ManualStopSource stop;
+  std::optional<Maildir> maildir;
+  std::unique_ptr<SqliteSink> sqlite;
+  std::optional<IngestLedger> ledger;
+
+  Fixture() {
+    settings.tenant_keys["acme"] = "tenant-secret-key";
+    settings.retry_initial = std::chrono::milliseconds(1);
+    settings.retry_max = std::chrono::milliseconds(2);
+    settings.retry_give_up = std::chrono::milliseconds(2000);
+    auto m = Maildir::open(dir.maildir());
+    EXPECT_TRUE(m);
+    maildir.emplace(std::move(*m));
+    auto s = SqliteSink::open(dir.store());
+    EXPECT_TRUE(s);
+    sqlite = std::move(*s);
+    auto l = IngestLedger::open(dir.store());
+    EXPECT_TRUE(l);
+    ledger.emplace(std::move(*l));
+  }
+  Ingester make(Sink& sink) { return Ingester(settings, *maildir, sink, *ledger, stop); }
+  Ingester make() { return make(*sqlite); }
+  int64_t count(const std::string& sql) {
+    auto db = SqliteDb::open(dir.store(), SqliteDb::Mode::read_only);
+    EXPECT_TRUE(db);
+    auto n = db->query_int(sql);
+    EXPECT_TRUE(n) << (n ? "" : n.error().message);
+    return n && *n ? **n : -1;
+  }
+};
+
+TEST(Ingester, GoodMailIsStoredAndMovedToCur) {
+  Fixture f;
+  f.dir.deliver("1763700000.M1P1.rx", make_test_mail(TestMailSpec{}, lines(10)));
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_TRUE(f.dir.list("new").empty());
+  EXPECT_EQ(f.dir.list("cur"), std::vector<std::string>{"1763700000.M1P1.rx:2,S"});
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 10);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM parts"), 1);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM mails WHERE done_us IS NOT NULL"), 1);
+  EXPECT_EQ(ing.stats().mails_ingested, 1u);
+  EXPECT_EQ(ing.stats().events_stored, 10u);
+}
+
+TEST(Ingester, DuplicateDeliveryAndResentPartStoreNothingTwice) {
+  Fixture f;
+  std::string content = lines(20);
+  std::string mail = make_test_mail(TestMailSpec{}, content);
+  f.dir.deliver("1.dup-a", mail);
+  f.dir.deliver("2.dup-b", mail);  // SMTP delivered it twice
+  // The shipper re-sent the same file cut into two parts of other sizes.
+  size_t cut = content.find('\n', content.size() / 3) + 1;
+  TestMailSpec p1, p2;
+  p1.part_count = p2.part_count = 2;
+  p2.part = 2;
+  p2.offset = cut;
+  f.dir.deliver("3.resent-1", make_test_mail(p1, content.substr(0, cut)));
+  f.dir.deliver("4.resent-2", make_test_mail(p2, content.substr(cut)));
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(ing.stats().mails_ingested, 4u);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 20);
+  EXPECT_EQ(f.count("SELECT COUNT(DISTINCT json_extract(doc, '$.message')) FROM events"), 20);
+  EXPECT_TRUE(f.dir.list("new").empty());
+}
+
+TEST(Ingester, BadMailsAreQuarantinedWithTheirReasonAndNothingStored) {
+  Fixture f;
+  TestMailSpec unsigned_spec;
+  unsigned_spec.key.reset();
+  f.dir.deliver("1.unsigned", make_test_mail(unsigned_spec, lines(3)));
+  f.dir.deliver("2.garbage", "this is not a mail\r\n");
+  std::string good = make_test_mail(TestMailSpec{}, lines(5));
+  f.dir.deliver("3.truncated", good.substr(0, good.size() - 300));
+  f.dir.deliver("4.good", good);
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(ing.stats().mails_quarantined, 3u);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 5);
+  fs::path q = f.dir.maildir() / ".Quarantine";
+  for (const char* name : {"1.unsigned", "2.garbage", "3.truncated"}) {
+    EXPECT_TRUE(fs::exists(q / "cur" / (std::string(name) + ":2,S"))) << name;
+    auto reason = read_small_file(q / "reasons" / (std::string(name) + ".txt"));
+    ASSERT_TRUE(reason) << name;
+    EXPECT_FALSE(reason->empty());
+  }
+  EXPECT_NE(read_small_file(q / "reasons" / "1.unsigned.txt")->find("missing X-Logpost-Signature"),
+            std::string::npos);
+  EXPECT_TRUE(f.dir.list("new").empty());
+}
+
+TEST(Ingester, OversizedMailIsQuarantinedUnread) {
+  Fixture f;
+  f.settings.max_mail_size = 1024;
+  f.dir.deliver("1.big", make_test_mail(TestMailSpec{}, lines(200)));
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(ing.stats().mails_quarantined, 1u);
+  auto reason = read_small_file(f.dir.maildir() / ".Quarantine" / "reasons" / "1.big.txt");
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("max_mail_size"), std::string::npos);
+}
+
+TEST(Ingester, SymlinkInNewIsNotFollowed) {
+  Fixture f;
+  fs::path secret = f.dir.root() / "secret";
+  { std::ofstream(secret) << "secret\n"; }
+  fs::create_symlink(secret, f.dir.maildir() / "new" / "1.link");
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(ing.stats().mails_quarantined, 1u);
+  EXPECT_TRUE(fs::exists(secret));  // the target is untouched
+  EXPECT_TRUE(fs::is_symlink(f.dir.maildir() / ".Quarantine" / "cur" / "1.link:2,S"));
+}
+
+TEST(Ingester, LargeMailIsStoredInSeveralBatches) {
+  Fixture f;
+  f.settings.batch_events = 7;
+  f.dir.deliver("1.m", make_test_mail(TestMailSpec{}, lines(100)));
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 100);
+  EXPECT_EQ(f.count("SELECT batches FROM mails"), 15);  // ceil(100 / 7)
+}
+
+TEST(Ingester, MailAlreadyInTheLedgerIsOnlyMoved) {
+  // A crash between the ledger commit and the rename leaves the mail in new/.
+  Fixture f;
+  ShipmentHeaders h;
+  std::string mail = make_test_mail(TestMailSpec{}, lines(4), &h);
+  ASSERT_TRUE(f.ledger->record_mail_done("1.m", h, 4));
+  f.dir.deliver("1.m", mail);
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(ing.stats().mails_skipped_done, 1u);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 0);  // not processed again
+  EXPECT_TRUE(f.dir.list("new").empty());
+}
+
+TEST(Ingester, InterruptedMailIsResumedWithoutDuplicates) {
+  // A crash after some batches of a mail were committed: the next run
+  // processes it again and the ids keep the store exact.
+  Fixture f;
+  f.settings.batch_events = 10;
+  std::string content = lines(50);
+  std::string mail = make_test_mail(TestMailSpec{}, content);
+  f.dir.deliver("1.m", mail);
+  // First run: a stop is pending, so the core stops after the first batch.
+  {
+    ManualStopSource stop2;
+    Ingester second(f.settings, *f.maildir, *f.sqlite, *f.ledger, stop2);
+    stop2.stop();
+    auto r = second.process_mail("1.m");
+    ASSERT_FALSE(r);  // stopped between batches
+  }
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 10);
+  EXPECT_EQ(f.dir.list("new"), std::vector<std::string>{"1.m"});
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 50);
+  EXPECT_TRUE(f.dir.list("new").empty());
+}
+
+// A sink that fails in scripted ways, in front of the real SQLite sink.
+class ScriptedSink : public Sink {
+ public:
+  explicit ScriptedSink(Sink& inner) : m_inner(inner) {}
+  Result<std::vector<ItemOutcome>> write(std::span<const Event> events, const BatchSource& source) override {
+    ++calls;
+    if (batch_errors > 0) {
+      --batch_errors;
+      return fail(error_code, "scripted failure");
+    }
+    // Items whose message contains "reject" are rejected; the first
+    // `item_retries` writes report every item with "retry" as retry.
+    std::vector<Event> pass;
+    std::vector<size_t> where;
+    std::vector<ItemOutcome> out(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::string_view m = events[i].message();
+      if (m.find("reject") != std::string_view::npos) {
+        out[i] = {ItemStatus::rejected, "mapper_parsing_exception"};
+      } else if (item_retries > 0 && m.find("retry") != std::string_view::npos) {
+        out[i] = {ItemStatus::retry, "429"};
+      } else {
+        pass.push_back(events[i]);
+        where.push_back(i);
+      }
+    }
+    if (item_retries > 0) --item_retries;
+    auto r = m_inner.write(pass, source);
+    if (!r) return r;
+    for (size_t k = 0; k < where.size(); ++k) out[where[k]] = (*r)[k];
+    return out;
+  }
+  [[nodiscard]] std::string name() const override { return "scripted"; }
+
+  int calls = 0;
+  int batch_errors = 0;
+  ErrorCode error_code = ErrorCode::temporary;
+  int item_retries = 0;
+
+ private:
+  Sink& m_inner;
+};
+
+TEST(Ingester, RetriesOnlyTheItemsAskedAndDeadLettersRejected) {
+  Fixture f;
+  ScriptedSink sink(*f.sqlite);
+  sink.batch_errors = 2;
+  sink.item_retries = 3;
+  f.dir.deliver("1.m", make_test_mail(TestMailSpec{}, "ok 1\nretry 2\nreject 3\nok 4\n"));
+  auto ing = f.make(sink);
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 3);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM dead_letters WHERE reason = 'mapper_parsing_exception' AND "
+                    "json_extract(doc, '$.message') = 'reject 3'"),
+            1);
+  EXPECT_EQ(ing.stats().events_dead_lettered, 1u);
+  EXPECT_EQ(ing.stats().retries, 5u);  // 2 whole-batch + 3 item retries
+  EXPECT_TRUE(f.dir.list("new").empty());
+}
+
+TEST(Ingester, PermanentStoreFailureStopsAndKeepsTheMail) {
+  Fixture f;
+  ScriptedSink sink(*f.sqlite);
+  sink.batch_errors = 1000;
+  sink.error_code = ErrorCode::permanent;
+  f.dir.deliver("1.m", make_test_mail(TestMailSpec{}, lines(3)));
+  auto ing = f.make(sink);
+  auto r = ing.run_once();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::permanent);
+  EXPECT_EQ(sink.calls, 1);  // no pointless retries
+  EXPECT_EQ(f.dir.list("new"), std::vector<std::string>{"1.m"});
+}
+
+TEST(Ingester, StoreUnavailablePastTheBudgetDefersTheMail) {
+  Fixture f;
+  f.settings.retry_give_up = std::chrono::milliseconds(30);
+  ScriptedSink sink(*f.sqlite);
+  sink.batch_errors = 1000000;
+  f.dir.deliver("1.m", make_test_mail(TestMailSpec{}, lines(3)));
+  auto ing = f.make(sink);
+  auto r = ing.run_once();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::temporary);
+  EXPECT_GT(sink.calls, 1);
+  EXPECT_EQ(f.dir.list("new"), std::vector<std::string>{"1.m"});
+  EXPECT_EQ(ing.stats().mails_deferred, 1u);
+}
+
+TEST(Ingester, ProcessedMailsExpireAfterRetention) {
+  Fixture f;
+  f.settings.processed_retention = std::chrono::milliseconds(0);
+  f.dir.deliver("1.m", make_test_mail(TestMailSpec{}, lines(2)));
+  auto ing = f.make();
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_TRUE(f.dir.list("cur").empty());
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 2);
+}
+
+TEST(Ingester, PipelineHookTransformsDropsAndSplits) {
+  Fixture f;
+  int calls = 0;
+  EventTransform transform = [&](LogKind kind, Event&& ev, std::vector<Event>& out) {
+    EXPECT_EQ(kind, LogKind::nginx_access);
+    ++calls;
+    if (ev.message().find("drop") != std::string_view::npos) return;
+    ev.set("parsed", Value(true));
+    Event copy = ev;
+    out.push_back(std::move(ev));
+    if (copy.message().find("twice") != std::string_view::npos) out.push_back(std::move(copy));
+  };
+  f.dir.deliver("1.m", make_test_mail(TestMailSpec{}, "keep\ndrop\ntwice\n"));
+  Ingester ing(f.settings, *f.maildir, *f.sqlite, *f.ledger, f.stop, transform);
+  ASSERT_TRUE(ing.run_once());
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events WHERE json_extract(doc, '$.parsed') = 1"), 3);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events WHERE id LIKE '%-1'"), 1);  // the copy's suffixed id
+  EXPECT_EQ(ing.stats().events_dropped, 1u);
+}
+
+}  // namespace
+}  // namespace logpost::ingester

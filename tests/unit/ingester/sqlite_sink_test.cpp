@@ -1,0 +1,104 @@
+// The SQLite sink: idempotent writes, extracted report columns, and how
+// store faults are classified (locked -> retry later, read-only -> stop).
+#include "ingester/sqlite_sink.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/sqlite_db.hpp"
+#include "test_mail_factory.hpp"
+
+namespace logpost::ingester {
+namespace {
+
+Event slow_event(const std::string& id, int64_t duration_ns) {
+  Event e("# Time: ...\nSELECT 1;");
+  e.set_id(id);
+  e.set_timestamp_us(1763704800000000);
+  e.set(*FieldPath::parse("[host][name]"), Value("db1"));
+  e.set(*FieldPath::parse("[logpost][tenant]"), Value("acme"));
+  e.set(*FieldPath::parse("[event][dataset]"), Value("mysql.slowlog"));
+  e.set(*FieldPath::parse("[event][duration]"), Value(duration_ns));
+  e.set(*FieldPath::parse("[mysql][slowlog][query_fingerprint]"), Value("select ?"));
+  e.set(*FieldPath::parse("[mysql][slowlog][query_digest]"), Value("0xABC"));
+  e.set(*FieldPath::parse("[mysql][slowlog][rows_examined]"), Value("42"));  // strings are converted
+  e.set(*FieldPath::parse("[mysql][slowlog][lock_time][sec]"), Value(0.25));
+  e.set("user.name", Value("app"));  // dotted top-level names are read too
+  return e;
+}
+
+TEST(SqliteSink, WritesAreIdempotentOnTheEventId) {
+  logpost::testing::TempMaildir dir;
+  auto sink = SqliteSink::open(dir.store());
+  ASSERT_TRUE(sink) << sink.error().message;
+  std::vector<Event> events{slow_event("s-1", 1000), slow_event("s-2", 2000)};
+  BatchSource src{"mail-1", "s", 1};
+  for (int round = 0; round < 3; ++round) {
+    auto out = (*sink)->write(events, src);
+    ASSERT_TRUE(out) << out.error().message;
+    ASSERT_EQ(out->size(), 2u);
+    for (const auto& o : *out) EXPECT_EQ(o.status, ItemStatus::delivered);
+  }
+  auto db = SqliteDb::open(dir.store(), SqliteDb::Mode::read_only);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(**db->query_int("SELECT COUNT(*) FROM events"), 2);
+  EXPECT_EQ(**db->query_int("SELECT batches FROM mails WHERE name = 'mail-1'"), 3);
+  auto st = db->prepare(
+      "SELECT fingerprint, digest, duration_ns, rows_examined, lock_time_sec, user_name, host, tenant, ts_us, "
+      "json_extract(doc, '$.message') FROM events WHERE id = 's-2'");
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(*st->step());
+  EXPECT_EQ(st->column_text(0), "select ?");
+  EXPECT_EQ(st->column_text(1), "0xABC");
+  EXPECT_EQ(st->column_int(2), 2000);
+  EXPECT_EQ(st->column_int(3), 42);
+  EXPECT_DOUBLE_EQ(st->column_double(4), 0.25);
+  EXPECT_EQ(st->column_text(5), "app");
+  EXPECT_EQ(st->column_text(6), "db1");
+  EXPECT_EQ(st->column_text(7), "acme");
+  EXPECT_EQ(st->column_int(8), 1763704800000000);
+  EXPECT_EQ(st->column_text(9), "# Time: ...\nSELECT 1;");
+}
+
+TEST(SqliteSink, EventWithoutIdIsRejectedNotDropped) {
+  logpost::testing::TempMaildir dir;
+  auto sink = SqliteSink::open(dir.store());
+  ASSERT_TRUE(sink);
+  std::vector<Event> events{Event("no id"), slow_event("s-1", 1)};
+  auto out = (*sink)->write(events, BatchSource{"m", "s", 1});
+  ASSERT_TRUE(out);
+  EXPECT_EQ((*out)[0].status, ItemStatus::rejected);
+  EXPECT_EQ((*out)[1].status, ItemStatus::delivered);
+}
+
+TEST(SqliteSink, LockedDatabaseIsATemporaryBatchError) {
+  logpost::testing::TempMaildir dir;
+  auto sink = SqliteSink::open(dir.store(), 50);
+  ASSERT_TRUE(sink);
+  auto other = SqliteDb::open(dir.store(), SqliteDb::Mode::read_write, 50);
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->exec("BEGIN IMMEDIATE"));
+  std::vector<Event> events{slow_event("s-1", 1)};
+  auto out = (*sink)->write(events, BatchSource{"m", "s", 1});
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::temporary);
+  ASSERT_TRUE(other->exec("ROLLBACK"));
+  auto again = (*sink)->write(events, BatchSource{"m", "s", 1});
+  ASSERT_TRUE(again) << again.error().message;
+}
+
+TEST(SqliteSink, ReadOnlyDatabaseIsPermanent) {
+  // Tests run as root, which ignores file modes: SQLite's read-only open
+  // gives the same SQLITE_READONLY a read-only file would.
+  logpost::testing::TempMaildir dir;
+  { ASSERT_TRUE(SqliteSink::open(dir.store())); }
+  auto db = SqliteDb::open(dir.store(), SqliteDb::Mode::read_only);
+  ASSERT_TRUE(db);
+  auto r = db->exec("INSERT INTO mails(name, shipment_id, part) VALUES('x','y',1)");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::permanent);
+}
+
+}  // namespace
+}  // namespace logpost::ingester
