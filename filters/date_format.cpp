@@ -479,9 +479,10 @@ std::optional<int64_t> DateFormat::parse_joda(std::string_view text, const date:
 
   int64_t now_year = now_year_of(now_us);
   if (two_digit_year) {
+    // Joda's pivot: two-digit years fall in [now - 80, now + 19].
     year += now_year - (now_year % 100);
-    if (year > now_year + 49) year -= 100;
-    else if (year < now_year - 50) year += 100;
+    if (year > now_year + 19) year -= 100;
+    else if (year < now_year - 80) year += 100;
   }
   switch (hour_kind) {
     case 'k': if (hour < 1 || hour > 24) return std::nullopt; hour %= 24; break;

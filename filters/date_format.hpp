@@ -2,8 +2,8 @@
 // named formats ISO8601, UNIX, UNIX_MS and TAI64N, compiled once and parsed
 // per event into microseconds since the Unix epoch (UTC).
 //
-// Joda letters: y Y (year; "yy" is two digits, pivoted to within 50 years of
-// now), M (1-2 digits; MMM/MMMM month names, short or full, either accepted),
+// Joda letters: y Y (year; "yy" is two digits, placed in [now - 80, now + 19]
+// as Joda does), M (1-2 digits; MMM/MMMM month names, short or full, either accepted),
 // d, D (day of year), H (0-23), k (1-24), h (1-12), K (0-11), m, s,
 // S (fraction of a second: up to 9 digits, kept to the microsecond),
 // a (AM/PM), E (day name, checked and ignored), e (day number, ignored),
