@@ -18,7 +18,10 @@
 #      (Postfix restarted on the same port, its Maildir unchanged); with
 #      --force it does send, and ingesting that adds nothing;
 #   5. the report lists the workload's query classes, and the store holds
-#      exactly the 14 classes the three workload accounts run.
+#      exactly the 14 classes the three workload accounts run;
+#   6. pt-query-digest, run on the same rotated file, finds the same classes
+#      (its checksum = logpost's Query ID) with the same counts and total
+#      times.
 #
 # Environment (set by logpost_integration_test): LOGPOST_BUILD_DIR,
 # LOGPOST_SOURCE_DIR; LOGPOST_SHARED_DIR is optional (the demo generates its
@@ -182,6 +185,26 @@ for shape in \
   # The JSON report carries whole fingerprints (the table may shorten them).
   check "report lists the class with '$shape'" grep -qiF -- "$shape" "$tmp/report.json"
 done
+
+# --- 6. an independent opinion: pt-query-digest ------------------------------------
+# Percona's pt-query-digest reads the same rotated file; every class (its
+# checksum is logpost's Query ID), its count and its total time must agree.
+if command -v pt-query-digest >/dev/null 2>&1; then
+  pt-query-digest --limit 100% --output json "${slow_rotated[@]}" >"$tmp/pt.json" 2>"$tmp/pt.err"
+  python3 - "$tmp/pt.json" >"$tmp/pt.classes" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["classes"]:
+    print(c["checksum"], c["query_count"], "%.6f" % float(c["metrics"]["Query_time"]["sum"]))
+PY
+  sort -o "$tmp/pt.classes" "$tmp/pt.classes"
+  sqlite3 -batch -noheader -separator ' ' "$store" \
+    "SELECT digest, COUNT(*), printf('%.6f', SUM(duration_ns) / 1e9) FROM events
+     WHERE dataset = '$slow_dataset' AND fingerprint IS NOT NULL GROUP BY digest" | sort >"$tmp/lp.classes"
+  check "pt-query-digest found classes ($(wc -l <"$tmp/pt.classes"))" test -s "$tmp/pt.classes"
+  check "classes, counts and total times equal pt-query-digest's" diff "$tmp/pt.classes" "$tmp/lp.classes"
+else
+  echo "note - pt-query-digest not installed: comparison skipped (scripts/install-deps installs percona-toolkit)"
+fi
 
 if [ $failures -gt 0 ]; then
   echo "$failures check(s) failed"
