@@ -5,7 +5,8 @@
 # stores into SQLite, logpost-query reports.
 #
 # The flow is scripts/demo itself (so README command 1 is tested too), run
-# with --keep into a directory of this test; the assertions then compare the
+# with --keep into a directory of this test and with 48 KiB parts, so each
+# log travels as several mails and entries meet part boundaries; the assertions then compare the
 # store against the files MariaDB and the generator wrote, computed here
 # independently of logpost's own splitter:
 #   1. every slow-log entry of the rotated file (one "# Query_time:" line
@@ -79,7 +80,8 @@ trap cleanup EXIT
 
 # --- the flow ------------------------------------------------------------------
 access_lines=1500
-if ! "$src/scripts/demo" --keep --dir "$demo" --build-dir "$build" --access-lines "$access_lines" >"$tmp/demo.out" 2>&1; then
+if ! "$src/scripts/demo" --keep --dir "$demo" --build-dir "$build" --access-lines "$access_lines" \
+       --max-part 48k >"$tmp/demo.out" 2>&1; then
   cat "$tmp/demo.out"
   echo "FAIL - scripts/demo failed (output above)"
   exit 1
@@ -107,6 +109,8 @@ entries_in_file=$(grep -c '^# Query_time:' "${slow_rotated[@]}")
 entry_offsets "${slow_rotated[0]}" | sort -n >"$tmp/slow.expected"
 sql "SELECT log_offset FROM events WHERE dataset = '$slow_dataset' ORDER BY log_offset" >"$tmp/slow.stored"
 check "MariaDB wrote a real workload (>= 1000 entries; got $entries_in_file)" test "$entries_in_file" -ge 1000
+check "the slow log travelled as several parts (48k each)" \
+  test "$(sql "SELECT COUNT(DISTINCT part) FROM events WHERE dataset = '$slow_dataset'")" -ge 5
 check "entry boundaries found = '# Query_time:' lines" eq "$(wc -l <"$tmp/slow.expected")" "$entries_in_file"
 check "slow-log events stored = entries in the rotated file ($entries_in_file)" \
   eq "$(sql "SELECT COUNT(*) FROM events WHERE dataset = '$slow_dataset'")" "$entries_in_file"
