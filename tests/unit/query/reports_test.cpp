@@ -160,7 +160,8 @@ TEST(TopReport, CommandLinePrintsTableAndJson) {
   EXPECT_NE(out.find("0.0400"), std::string::npos);  // total seconds
   std::vector<std::string_view> bad{"top", "--store", store, "--order-by", "fastest"};
   EXPECT_EQ(query_main(bad, out, err), 64);
-  std::vector<std::string_view> missing{"top", "--store", "sqlite:" + (s.dir / "nope").string()};
+  std::string nope = "sqlite:" + (s.dir / "nope").string();
+  std::vector<std::string_view> missing{"top", "--store", nope};
   EXPECT_EQ(query_main(missing, out, err), 66);
 }
 
