@@ -229,18 +229,14 @@ Result<std::vector<ItemOutcome>> ElasticsearchSink::write(std::span<const Event>
   // contributes no bytes and is rejected here.
   m_body.clear();
   m_offsets.clear();
-  m_offsets.reserve(n + 1);
+  m_encoder.encode(events, m_body, &m_offsets);  // skips events without id
   for (size_t i = 0; i < n; ++i) {
-    m_offsets.push_back(m_body.size());
     if (events[i].id().empty()) {
       outcomes[i] = {ItemStatus::rejected, "event has no id (not sent: it would be stored without idempotency)"};
       decided[i] = 1;
       ++m_stats.rejected;
-      continue;
     }
-    m_encoder.append(m_body, events[i]);
   }
-  m_offsets.push_back(m_body.size());
 
   // Cut into requests by size and count; a lone oversized document still
   // goes (alone) and Elasticsearch decides.

@@ -23,14 +23,20 @@
 // matching the index, as Elastic's own shippers write, unless the event
 // already has a top-level "data_stream" field (then it is left alone).
 //
+// An event with an empty id() is skipped (contributes no bytes): sending it
+// without an _id would store it without idempotency. The sink rejects such
+// events itself.
+//
 // JSON encoding is common/json.hpp's: deterministic, any bytes (invalid
 // UTF-8 becomes U+FFFD), "@metadata" never leaves the process.
 //
 // Errors: create() validates namespaces (lower case, no '-', no index-name
 // specials, 1..100 bytes) and returns ErrorCode::config naming the culprit.
 // Encoding itself cannot fail.
-// Cost: one pass per event appending to a caller-owned buffer; the index
-// name of the previous event is reused when dataset and tenant repeat.
+// Cost: one pass per event writing through a raw cursor into a caller-owned
+// buffer that grows geometrically (same bytes as common/json.hpp, measured
+// >= 1M access-log documents/s on one core, see docs/BENCHMARKS.md); the
+// index name and the timestamp's date part are reused while they repeat.
 // Thread-safety: a const EsBulkEncoder may be shared; the cache is per call.
 #pragma once
 
@@ -55,7 +61,8 @@ class EsBulkEncoder {
  public:
   static Result<EsBulkEncoder> create(EsBulkEncoderOptions options);
 
-  // Appends the action line and the source line of `event`.
+  // Appends the action line and the source line of `event`. For many
+  // events use encode(): append() sizes its buffer for one event.
   void append(std::string& out, const Event& event) const;
 
   // Encodes a whole batch; offsets (when given) receives, per event, the
