@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <date/date.h>
@@ -78,9 +79,14 @@ constexpr Mapping k_mappings[] = {
 };
 
 const Mapping* find_mapping(std::string_view key) {
-  for (const auto& m : k_mappings)
-    if (m.key == key) return &m;
-  return nullptr;
+  // A hash lookup: every attribute of every entry passes here.
+  static const std::unordered_map<std::string_view, const Mapping*> index = [] {
+    std::unordered_map<std::string_view, const Mapping*> m;
+    for (const auto& mapping : k_mappings) m.emplace(mapping.key, &mapping);
+    return m;
+  }();
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : it->second;
 }
 
 std::optional<int64_t> parse_int(std::string_view s) {
@@ -254,10 +260,9 @@ class MysqlSlowlogFilter final : public Filter {
     Value scratch;
     const Value* text = m_source.find(event, scratch);
     if (!text || !text->is_string()) return fail(event);
-    // The record's views point into the event's message; copy the text so
-    // that setting fields (which may move the message) cannot dangle them.
-    m_text = text->as_string();
-    std::string_view rest = m_text;
+    // The record's views point into the event's message: everything is
+    // copied out of them before the first field of the event is added.
+    std::string_view rest = text->as_string();
     std::string_view first = next_slowlog_event(rest);
     // More than one statement in one entry (no "# Time:"/"# User@Host:"
     // between them): read the first, keep the message, tag the event.
@@ -268,6 +273,7 @@ class MysqlSlowlogFilter final : public Filter {
 
     bool bad_value = false;
     Object slowlog;
+    slowlog.reserve(r.attributes.size() + 4);
     Object innodb;
     std::optional<int64_t> thread_id;
     std::optional<int64_t> duration_ns;
@@ -319,14 +325,20 @@ class MysqlSlowlogFilter final : public Filter {
     if (r.admin_command) slowlog.set("admin_command", true);
     if (r.has_user_host && !r.current_user.empty()) slowlog.set("current_user", r.current_user);
 
+    // Copied out before the event's fields change: adding members may move
+    // the message string the record points into.
+    std::string user(!r.user.empty() ? r.user : r.current_user);
+    std::string host(r.host);
+    std::string ip(r.ip);
+    const bool has_statement = r.has_statement;
+    if (!set_timestamp(event, r)) bad_value = true;
     Object& fields = event.fields();
     if (r.has_user_host) {
-      std::string_view user = !r.user.empty() ? r.user : r.current_user;
-      if (!user.empty()) child(fields, "user").set("name", user);
-      if (!r.host.empty() || !r.ip.empty()) {
+      if (!user.empty()) child(fields, "user").set("name", std::move(user));
+      if (!host.empty() || !ip.empty()) {
         Object& source = child(fields, "source");
-        if (!r.host.empty()) source.set("domain", r.host);
-        if (!r.ip.empty()) source.set("ip", r.ip);
+        if (!host.empty()) source.set("domain", std::move(host));
+        if (!ip.empty()) source.set("ip", std::move(ip));
       }
     }
     if (duration_ns) child(fields, "event").set("duration", *duration_ns);
@@ -334,8 +346,7 @@ class MysqlSlowlogFilter final : public Filter {
     if (thread_id) mysql.set("thread_id", *thread_id);
     mysql.set("slowlog", std::move(slowlog));
 
-    if (!set_timestamp(event, r)) bad_value = true;
-    if (!r.has_statement) event.add_tag(k_no_statement_tag);
+    if (!has_statement) event.add_tag(k_no_statement_tag);
     if (merged) event.add_tag(k_merged_tag);
     if (bad_value || merged) return fail(event);
     return FilterOutcome::success;
@@ -397,7 +408,6 @@ class MysqlSlowlogFilter final : public Filter {
   FieldPath m_zone_field;
   std::string m_cached_zone_name;
   const date::time_zone* m_cached_zone = nullptr;
-  std::string m_text;
   SlowLogRecord m_record;
 };
 

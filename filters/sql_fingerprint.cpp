@@ -1,6 +1,7 @@
 #include "filters/sql_fingerprint.hpp"
 
 #include <cstddef>
+#include <cstring>
 
 #include "common/crypto.hpp"
 
@@ -42,6 +43,35 @@ std::string to_lower(std::string_view s) {
   for (char& c : out) c = lower(c);
   return out;
 }
+
+// Writes a pass's output into a reused buffer through a raw pointer: the
+// passes run per event, and push_back's capacity check per byte (plus a fresh
+// allocation per pass) cost more than the scanning itself. `capacity` is an
+// upper bound of the output size, stated by each pass.
+class Writer {
+ public:
+  Writer(std::string& out, size_t capacity) : m_out(out) {
+    m_out.resize(capacity);
+    m_begin = m_out.data();
+    m_p = m_begin;
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { m_out.resize(static_cast<size_t>(m_p - m_begin)); }
+  void put(char c) { *m_p++ = c; }
+  void put(std::string_view s) {
+    if (!s.empty()) std::memcpy(m_p, s.data(), s.size());
+    m_p += s.size();
+  }
+  [[nodiscard]] size_t size() const { return static_cast<size_t>(m_p - m_begin); }
+  [[nodiscard]] char back() const { return m_p[-1]; }
+  void set_back(char c) { m_p[-1] = c; }
+
+ private:
+  std::string& m_out;
+  char* m_begin;
+  char* m_p;
+};
 
 // m#/\*\w+\.\w+:[0-9]/[0-9]\*/#: the marker pt-table-checksum puts in its queries.
 bool has_percona_toolkit_marker(std::string_view s) {
@@ -117,33 +147,30 @@ size_t multi_insert_prefix(std::string_view s) {
 }
 
 // s#/\*[^!].*?\*/##sg: block comments, keeping /*! version comments */.
-std::string strip_block_comments(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void strip_block_comments(std::string_view s, std::string& result) {
+  Writer out(result, s.size());
   size_t i = 0;
   while (i < s.size()) {
     size_t open = s.find("/*", i);
     if (open == std::string_view::npos || open + 2 >= s.size()) break;
     if (s[open + 2] == '!') {
-      out.append(s.substr(i, open + 1 - i));
+      out.put(s.substr(i, open + 1 - i));
       i = open + 1;
       continue;
     }
     size_t close = s.find("*/", open + 3);
     // No "*/" after this opener: none after any later opener either.
     if (close == std::string_view::npos) break;
-    out.append(s.substr(i, open - i));
+    out.put(s.substr(i, open - i));
     i = close + 2;
   }
-  out.append(s.substr(i));
-  return out;
+  out.put(s.substr(i));
 }
 
 // s/(?:--|#)[^'"\r\n]*(?=[\r\n]|\Z)//g: line comments, unless a quote
 // follows on the same line (then the comment start is kept as text).
-std::string strip_line_comments(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void strip_line_comments(std::string_view s, std::string& result) {
+  Writer out(result, s.size());
   size_t i = 0;
   while (i < s.size()) {
     size_t marker = 0;
@@ -159,10 +186,9 @@ std::string strip_line_comments(std::string_view s) {
         continue;
       }
     }
-    out.push_back(s[i]);
+    out.put(s[i]);
     ++i;
   }
-  return out;
 }
 
 // s/\Ause \S+\Z/use ?/i: true (and the result) when the query is a USE.
@@ -179,142 +205,129 @@ bool abstract_use(std::string_view s, std::string& result) {
 }
 
 // s/\\["']//g
-std::string remove_escaped_quotes(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void remove_escaped_quotes(std::string_view s, std::string& result) {
+  Writer out(result, s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '"' || s[i + 1] == '\'')) {
       ++i;
       continue;
     }
-    out.push_back(s[i]);
+    out.put(s[i]);
   }
-  return out;
 }
 
 // s/Q.*?Q/?/sg for a quote character Q.
-std::string replace_quoted(std::string_view s, char quote) {
-  std::string out;
-  out.reserve(s.size());
+void replace_quoted(std::string_view s, char quote, std::string& result) {
+  Writer out(result, s.size());
   size_t i = 0;
   while (i < s.size()) {
     size_t open = s.find(quote, i);
     if (open == std::string_view::npos) break;
     size_t close = s.find(quote, open + 1);
     if (close == std::string_view::npos) break;  // an unpaired quote stays
-    out.append(s.substr(i, open - i));
-    out.push_back('?');
+    out.put(s.substr(i, open - i));
+    out.put('?');
     i = close + 1;
   }
-  out.append(s.substr(i));
-  return out;
+  out.put(s.substr(i));
 }
 
 // s/\bfalse\b|\btrue\b/?/isg
-std::string replace_booleans(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void replace_booleans(std::string_view s, std::string& result) {
+  Writer out(result, s.size());
   size_t i = 0;
   while (i < s.size()) {
-    char c = lower(s[i]);
-    if ((c == 'f' || c == 't') && word_start(s, i)) {
+    char c = s[i];
+    if ((c == 'f' || c == 't' || c == 'F' || c == 'T') && word_start(s, i)) {
       size_t len = 0;
       if (iequal_at(s, i, "false"))
         len = 5;
       else if (iequal_at(s, i, "true"))
         len = 4;
       if (len != 0 && word_end(s, i + len)) {
-        out.push_back('?');
+        out.put('?');
         i += len;
         continue;
       }
     }
-    out.push_back(s[i]);
+    out.put(c);
     ++i;
   }
-  return out;
 }
 
-// s/[0-9+-][0-9a-f.xb+-]*/?/g, then s/[xb.+-]\?/?/g
-std::string replace_numbers(std::string_view s) {
+// s/[0-9+-][0-9a-f.xb+-]*/?/g, then s/[xb.+-]\?/?/g. One pass: the second
+// substitution pairs a byte of [xb.+-] with the '?' right after it in the
+// first one's output, and that byte can never be the '?' of an earlier
+// pair, so folding each new '?' into the byte before it is the same.
+void replace_numbers(std::string_view s, std::string& result) {
   auto starts = [](char c) { return is_digit(c) || c == '+' || c == '-'; };
   auto continues = [](char c) {
     return is_digit(c) || (c >= 'a' && c <= 'f') || c == '.' || c == 'x' || c == 'b' || c == '+' || c == '-';
   };
-  std::string numbers;
-  numbers.reserve(s.size());
+  auto folds = [](char c) { return c == 'x' || c == 'b' || c == '.' || c == '+' || c == '-'; };
+  Writer out(result, s.size());
+  // Bytes written by the first substitution that the second may not fold
+  // into: a '?' it produced is never in [xb.+-], so only "first-pass
+  // output" matters, which is exactly what `out` holds.
   size_t i = 0;
   while (i < s.size()) {
-    if (starts(s[i])) {
+    char c = s[i];
+    if (starts(c)) {
       ++i;
       while (i < s.size() && continues(s[i])) ++i;
-      numbers.push_back('?');
+      c = '?';
     } else {
-      numbers.push_back(s[i]);
       ++i;
     }
-  }
-  std::string out;
-  out.reserve(numbers.size());
-  for (size_t k = 0; k < numbers.size(); ++k) {
-    char c = numbers[k];
-    if ((c == 'x' || c == 'b' || c == '.' || c == '+' || c == '-') && k + 1 < numbers.size() &&
-        numbers[k + 1] == '?') {
-      out.push_back('?');
-      ++k;
+    if (c == '?' && out.size() != 0 && folds(out.back())) {
+      out.set_back('?');
       continue;
     }
-    out.push_back(c);
+    out.put(c);
   }
-  return out;
 }
 
 // s/\A\s+//; chomp; tr[ \n\t\r\f][ ]s; lc
-std::string normalise_space_and_case(std::string_view s) {
+void normalise_space_and_case(std::string_view s, std::string& result) {
   size_t b = 0;
   while (b < s.size() && is_space(s[b])) ++b;
   s.remove_prefix(b);
   if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
-  std::string out;
-  out.reserve(s.size());
+  Writer out(result, s.size());
   bool in_run = false;
   for (char c : s) {
     // \v is not in tr's list: it is kept, and it breaks a run.
     if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
-      if (!in_run) out.push_back(' ');
+      if (!in_run) out.put(' ');
       in_run = true;
     } else {
-      out.push_back(lower(c));
+      out.put(lower(c));
       in_run = false;
     }
   }
-  return out;
 }
 
 // s/\bnull\b/?/g (on lowercase text)
-std::string replace_nulls(std::string_view s) {
-  if (s.find("null") == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
+void replace_nulls(std::string_view s, std::string& result) {
+  Writer out(result, s.size());
   size_t i = 0;
   while (i < s.size()) {
     if (s[i] == 'n' && word_start(s, i) && equal_at(s, i, "null") && word_end(s, i + 4)) {
-      out.push_back('?');
+      out.put('?');
       i += 4;
       continue;
     }
-    out.push_back(s[i]);
+    out.put(s[i]);
     ++i;
   }
-  return out;
 }
 
 // s/\b(in|values?)(?:[\s,]*\([\s?,]*\))+/$1(?+)/g (on lowercase text).
 // Every quantifier here stops at a byte its class cannot hold, so the scan
 // never needs to back up.
-std::string collapse_lists(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void collapse_lists(std::string_view s, std::string& result) {
+  // "in()" (4 bytes) -> "in(?+)" (6): the output is at most 1.5 times longer.
+  Writer out(result, s.size() * 2 + 16);
   size_t i = 0;
   while (i < s.size()) {
     size_t word = 0;
@@ -340,16 +353,15 @@ std::string collapse_lists(std::string_view s) {
         ++groups;
       }
       if (groups != 0) {
-        out.append(s.substr(i, word));
-        out.append("(?+)");
+        out.put(s.substr(i, word));
+        out.put("(?+)");
         i = end;
         continue;
       }
     }
-    out.push_back(s[i]);
+    out.put(s[i]);
     ++i;
   }
-  return out;
 }
 
 // One iteration of (?:(\sunion(?:\sall)?)\s\1) at pos; returns its end (or
@@ -371,10 +383,10 @@ size_t match_union_repeat(std::string_view s, size_t pos, std::string_view x, st
 
 // s{\b(select\s.*?)(?:(\sunion(?:\sall)?)\s\1)+}{$1 /*repeat$2*/}xg
 // Runs after the whitespace pass, so no "\n" is left for '.' to refuse.
-std::string collapse_unions(std::string_view s) {
-  if (s.find("union") == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
+void collapse_unions(std::string_view s, std::string& result) {
+  // Each match replaces "X union[ all] X" by "X /*repeat union[ all]*/" and
+  // X holds at least 7 bytes: at most 2 bytes longer per match.
+  Writer out(result, s.size() * 2 + 16);
   size_t copied = 0;
   size_t p = 0;
   while (p < s.size()) {
@@ -395,11 +407,11 @@ std::string collapse_unions(std::string_view s) {
           end = next;
           keyword = next_keyword;
         }
-        out.append(s.substr(copied, p - copied));
-        out.append(x);
-        out.append(" /*repeat");
-        out.append(keyword);
-        out.append("*/");
+        out.put(s.substr(copied, p - copied));
+        out.put(x);
+        out.put(" /*repeat");
+        out.put(keyword);
+        out.put("*/");
         match_end = end;
       }
     }
@@ -410,8 +422,7 @@ std::string collapse_unions(std::string_view s) {
       ++p;
     }
   }
-  out.append(s.substr(copied));
-  return out;
+  out.put(s.substr(copied));
 }
 
 // s/\blimit \?(?:, ?\?| offset \?)?/limit ?/ (first occurrence only)
@@ -433,15 +444,19 @@ void collapse_limit(std::string& s) {
 
 // if (m/\bORDER BY /gi) { s/\G(.+?)\s+ASC/$1/gi }: from the first ORDER BY,
 // drop each "\s+asc" in turn, as long as the matches stay contiguous (\G).
-std::string drop_order_by_asc(std::string_view s) {
+void drop_order_by_asc(std::string_view s, std::string& result) {
   size_t g = std::string_view::npos;
   for (size_t i = s.find("order by "); i != std::string_view::npos; i = s.find("order by ", i + 1))
     if (word_start(s, i)) {
       g = i + 9;
       break;
     }
-  if (g == std::string_view::npos) return std::string(s);
-  std::string out(s.substr(0, g));
+  Writer out(result, s.size());
+  if (g == std::string_view::npos) {
+    out.put(s);
+    return;
+  }
+  out.put(s.substr(0, g));
   for (;;) {
     // (.+?) takes at least one byte ('.' refuses "\n", but none is left by
     // now); \s+ is greedy and "asc" starts with a non-space, so the match is
@@ -460,11 +475,10 @@ std::string drop_order_by_asc(std::string_view s) {
       k = e - 1;
     }
     if (found == std::string_view::npos) break;
-    out.append(s.substr(g, found - g));
+    out.put(s.substr(g, found - g));
     g = run_end + 3;
   }
-  out.append(s.substr(g));
-  return out;
+  out.put(s.substr(g));
 }
 
 }  // namespace
@@ -478,20 +492,34 @@ std::string fingerprint(std::string_view query) {
     return to_lower(query.substr(call_begin, call_end - call_begin));
   if (size_t cut = multi_insert_prefix(query); cut != 0) query = query.substr(0, cut);
 
-  std::string q = strip_block_comments(query);
-  q = strip_line_comments(q);
-  if (std::string use; abstract_use(q, use)) return use;
-  q = remove_escaped_quotes(q);
-  q = replace_quoted(q, '"');
-  q = replace_quoted(q, '\'');
-  q = replace_booleans(q);
-  q = replace_numbers(q);
-  q = normalise_space_and_case(q);
-  q = replace_nulls(q);
-  q = collapse_lists(q);
-  q = collapse_unions(q);
-  collapse_limit(q);
-  return drop_order_by_asc(q);
+  // Two buffers, reused across calls on this thread: each pass reads one
+  // and writes the other. A pass whose trigger byte is absent is skipped.
+  thread_local std::string buffers[2];
+  int current = 0;
+  buffers[0].assign(query);
+  auto text = [&]() { return std::string_view(buffers[current]); };
+  auto run = [&](auto&& pass) {
+    pass(text(), buffers[1 - current]);
+    current = 1 - current;
+  };
+  auto has = [&](char c) { return text().find(c) != std::string_view::npos; };
+
+  if (text().find("/*") != std::string_view::npos) run(strip_block_comments);
+  if (has('#') || text().find("--") != std::string_view::npos) run(strip_line_comments);
+  if (std::string use; abstract_use(text(), use)) return use;
+  if (has('\\')) run(remove_escaped_quotes);
+  if (has('"')) run([](std::string_view s, std::string& out) { replace_quoted(s, '"', out); });
+  if (has('\'')) run([](std::string_view s, std::string& out) { replace_quoted(s, '\'', out); });
+  run(replace_booleans);
+  run(replace_numbers);
+  run(normalise_space_and_case);
+  if (text().find("null") != std::string_view::npos) run(replace_nulls);
+  run(collapse_lists);
+  if (text().find("union") != std::string_view::npos) run(collapse_unions);
+  collapse_limit(buffers[current]);
+  if (text().find("order by ") == std::string_view::npos) return buffers[current];
+  run(drop_order_by_asc);
+  return buffers[current];
 }
 
 std::string query_checksum(std::string_view fingerprint) {

@@ -1,6 +1,7 @@
 #include "filters/sql_fingerprint_filter.hpp"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "filters/field_ref.hpp"
@@ -26,12 +27,17 @@ class SqlFingerprintFilter final : public Filter {
       return FilterOutcome::failure;
     }
     std::string fp = fingerprint(query->as_string());
-    if (fp != m_last_fingerprint) {
-      m_last_checksum = query_checksum(fp);
-      m_last_fingerprint = fp;
+    // A slow log has hundreds of classes, not millions: remember their
+    // checksums (each MD5 costs an OpenSSL digest fetch). Bounded: cleared
+    // when full.
+    auto it = m_checksums.find(fp);
+    if (it == m_checksums.end()) {
+      if (m_checksums.size() >= k_max_cached) m_checksums.clear();
+      it = m_checksums.emplace(fp, query_checksum(fp)).first;
     }
+    Value checksum(it->second);
     m_target.set(event, Value(std::move(fp)));
-    m_checksum_target.set(event, Value(m_last_checksum));
+    m_checksum_target.set(event, std::move(checksum));
     return FilterOutcome::success;
   }
 
@@ -40,8 +46,8 @@ class SqlFingerprintFilter final : public Filter {
   FieldRef m_target;
   FieldRef m_checksum_target;
   std::vector<std::string> m_tags;
-  std::string m_last_fingerprint;
-  std::string m_last_checksum = query_checksum("");
+  static constexpr size_t k_max_cached = 4096;
+  std::unordered_map<std::string, std::string> m_checksums;  // fingerprint -> checksum
 };
 
 FieldRef field_option(OptionReader& opts, std::string_view name, std::string_view fallback) {

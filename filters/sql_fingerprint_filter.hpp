@@ -16,8 +16,8 @@
 // Outcome: failure (tagged) when the source field is absent or not a
 // string; nothing is set then.
 // Errors (build): unknown option, bad field reference.
-// Cost: the fingerprint's linear passes plus one MD5; a one-entry cache
-// skips the MD5 when consecutive events share a class.
+// Cost: the fingerprint's linear passes; the MD5 once per class (a cache of
+// up to 4096 classes' checksums, emptied when full).
 // Thread-safety: one thread at a time.
 #pragma once
 
