@@ -119,5 +119,138 @@ TEST(BuiltinPipelines, MysqlSlowEveryGeneratedEntryGetsAClass) {
   std::filesystem::remove(file);
 }
 
+// Access logs: the GeoIP database is MaxMind's test database from ../shared,
+// installed under the name the pipelines expect.
+std::filesystem::path geoip_dir() {
+  const auto test_db = std::filesystem::path(LOGPOST_SHARED_DIR) / "corpus/geoip/GeoLite2-City-Test.mmdb";
+  if (!std::filesystem::exists(test_db)) return {};
+  const auto dir = std::filesystem::path(LOGPOST_BINARY_DIR) / "builtin_pipelines_test_geoip";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(test_db, dir / "GeoLite2-City.mmdb", std::filesystem::copy_options::overwrite_existing);
+  return dir;
+}
+
+std::vector<Event> run_access(const std::string& kind, const std::filesystem::path& geoip) {
+  BuildContext context;
+  context.patterns_dir = k_source / "grok-patterns";
+  context.geoip_dir = geoip;
+  auto pipeline = Pipeline::from_file(k_source / "pipelines" / (kind + ".conf"), context);
+  EXPECT_TRUE(pipeline) << (pipeline ? "" : pipeline.error().message);
+  std::vector<Event> out;
+  if (!pipeline) return out;
+  auto text = read_small_file(k_source / "tests/unit/filters/data/access" /
+                              (kind.substr(0, kind.find('-')) + "-variants.log"));
+  EXPECT_TRUE(text);
+  if (!text) return out;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    size_t eol = rest.find('\n');
+    pipeline->process(Event(std::string(rest.substr(0, eol))), out);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+  }
+  return out;
+}
+
+int64_t int_at(const Event& e, std::string_view ref) {
+  const Value* v = at(e, ref);
+  return v && v->is_int() ? v->as_int() : -1;
+}
+
+void check_access_variants(const std::string& kind, const std::string& ns) {
+  const auto geoip = geoip_dir();
+  if (geoip.empty()) GTEST_SKIP() << "no GeoIP test database in ../shared";
+  auto out = run_access(kind, geoip);
+  ASSERT_EQ(out.size(), 10u);
+  // combined, with a user and a +0100 time
+  EXPECT_EQ(str_at(out[0], "[source][ip]"), "203.0.113.7");
+  EXPECT_EQ(str_at(out[0], "[source][address]"), "203.0.113.7");
+  EXPECT_EQ(str_at(out[0], "[user][name]"), "alice");
+  EXPECT_EQ(str_at(out[0], "[http][request][method]"), "GET");
+  EXPECT_EQ(str_at(out[0], "[url][original]"), "/shop/cart?id=5");
+  EXPECT_EQ(str_at(out[0], "[http][version]"), "1.1");
+  EXPECT_EQ(int_at(out[0], "[http][response][status_code]"), 200);
+  EXPECT_EQ(int_at(out[0], "[http][response][body][bytes]"), 5123);
+  EXPECT_EQ(str_at(out[0], "[http][request][referrer]"), "https://example.com/");
+  EXPECT_EQ(str_at(out[0], "[user_agent][original]"), "Mozilla/5.0 (X11; Linux x86_64)");
+  EXPECT_EQ(out[0].timestamp_us(), int64_t{1709543702} * 1'000'000);  // 10:15:02 +0100
+  EXPECT_EQ(at(out[0], "message"), nullptr);
+  // common format: no referrer, no agent
+  EXPECT_EQ(int_at(out[1], "[http][response][status_code]"), 201);
+  EXPECT_EQ(at(out[1], "[user_agent][original]"), nullptr);
+  // virtual host first
+  EXPECT_EQ(str_at(out[2], "[url][domain]"), "shop.example.com");
+  EXPECT_EQ(str_at(out[2], "[source][ip]"), "203.0.113.9");
+  // X-Forwarded-For list: the first address is the client, all are kept
+  EXPECT_EQ(str_at(out[3], "[source][ip]"), "198.51.100.23");
+  const Value* list = at(out[3], "[" + ns + "][access][remote_ip_list]");
+  ASSERT_TRUE(list && list->is_array());
+  ASSERT_EQ(list->as_array().size(), 2u);
+  EXPECT_EQ(list->as_array()[1].as_string(), "10.0.0.2");
+  // IPv6 client
+  EXPECT_EQ(str_at(out[4], "[source][ip]"), "2001:db8::1");
+  EXPECT_EQ(int_at(out[4], "[http][response][status_code]"), 404);
+  // malformed requests: kept, tagged, status still read
+  EXPECT_TRUE(out[5].has_tag("_malformed_request"));
+  EXPECT_EQ(str_at(out[5], "[" + ns + "][access][request_invalid]"), "-");
+  EXPECT_EQ(int_at(out[5], "[http][response][status_code]"), 400);
+  EXPECT_TRUE(out[6].has_tag("_malformed_request"));
+  EXPECT_EQ(str_at(out[6], "[" + ns + "][access][request_invalid]").substr(0, 4), "\\x16");
+  EXPECT_EQ(at(out[6], "[http][request][method]"), nullptr);
+  // extra fields after the user agent
+  EXPECT_EQ(str_at(out[7], "[user_agent][original]"), "ua");
+  EXPECT_FALSE(out[7].has_tag("_grokparsefailure"));
+  // not an access-log line: kept whole and tagged
+  EXPECT_TRUE(out[8].has_tag("_grokparsefailure"));
+  EXPECT_EQ(out[8].message(), "this is not an access log line");
+  // virtual host with port; GeoIP on a client in the test database
+  EXPECT_EQ(int_at(out[9], "[url][port]"), 443);
+  EXPECT_EQ(str_at(out[9], "[source][geo][city_name]"), "London");
+  EXPECT_EQ(str_at(out[9], "[source][geo][country_iso_code]"), "GB");
+  EXPECT_FALSE(out[9].has_tag("_geoip_lookup_failure"));
+}
+
+TEST(BuiltinPipelines, NginxAccessVariants) { check_access_variants("nginx-access", "nginx"); }
+
+TEST(BuiltinPipelines, ApacheAccessVariants) {
+  check_access_variants("apache-access", "apache");
+  const auto geoip = geoip_dir();
+  if (geoip.empty()) return;
+  auto out = run_access("apache-access", geoip);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(str_at(out[0], "[apache][access][user][identity]"), "ident7");
+}
+
+// The shared Apache corpus (real traffic): every line parses.
+TEST(BuiltinPipelines, ApacheAccessCorpusParses) {
+  const auto corpus = std::filesystem::path(LOGPOST_SHARED_DIR) / "corpus/access-logs/apache_logs";
+  const auto geoip = geoip_dir();
+  if (!std::filesystem::exists(corpus) || geoip.empty()) GTEST_SKIP() << "no shared corpus";
+  BuildContext context;
+  context.patterns_dir = k_source / "grok-patterns";
+  context.geoip_dir = geoip;
+  auto pipeline = Pipeline::from_file(k_source / "pipelines/apache-access.conf", context);
+  ASSERT_TRUE(pipeline) << pipeline.error().message;
+  auto text = read_small_file(corpus);
+  ASSERT_TRUE(text);
+  std::vector<Event> out;
+  size_t lines = 0, unparsed = 0;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    size_t eol = rest.find('\n');
+    out.clear();
+    pipeline->process(Event(std::string(rest.substr(0, eol))), out);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    ++lines;
+    ASSERT_EQ(out.size(), 1u);
+    if (out[0].has_tag("_grokparsefailure")) {
+      ++unparsed;
+      ADD_FAILURE() << "unparsed: " << out[0].message();
+      if (unparsed > 5) break;
+    }
+  }
+  EXPECT_GT(lines, 1000u);
+  EXPECT_EQ(unparsed, 0u);
+}
+
 }  // namespace
 }  // namespace logpost::filters
