@@ -88,6 +88,12 @@ if ! "$src/scripts/demo" --keep --dir "$demo" --build-dir "$build" --access-line
 fi
 sed 's/^/  demo| /' "$tmp/demo.out"
 
+# The demo stops what it started, also with --keep.
+# (A function, not bash -c: pgrep -f would match that shell's own command line.)
+no_mariadbd() { ! pgrep -f -- "--defaults-file=$demo/mariadb/my.cnf" >/dev/null; }
+check "the demo left no mariadbd running" no_mariadbd
+check "the demo left no Postfix running" bash -c "! '$src/tests/tools/private-postfix' status '$demo/postfix'"
+
 store=$demo/store.db
 sql() { sqlite3 -batch -noheader "$store" "$1"; }
 slow_rotated=("$demo/mariadb/slow.log.1")
