@@ -22,7 +22,9 @@
 #      exactly the 14 classes the three workload accounts run;
 #   6. pt-query-digest, run on the same rotated file, finds the same classes
 #      (its checksum = logpost's Query ID) with the same counts and total
-#      times.
+#      times;
+#   7. a shipment with a mail held back shows in logpost-query gaps, and
+#      once the late mail arrives the gap closes with every line stored once.
 #
 # Environment (set by logpost_integration_test): LOGPOST_BUILD_DIR,
 # LOGPOST_SOURCE_DIR; LOGPOST_SHARED_DIR is optional (the demo generates its
@@ -215,6 +217,31 @@ PY
 else
   echo "note - pt-query-digest not installed: comparison skipped (scripts/install-deps installs percona-toolkit)"
 fi
+
+# --- 7. a part that is late shows as a gap, and the gap closes -------------------
+# A new shipment (a copy of the access log under another name: another
+# file identity) in 48k parts; one of its mails is held back before
+# ingesting, as if still queued somewhere, then delivered late.
+late_log=$demo/logs/access-late.log.1
+cp "$access_log" "$late_log"
+postfix_restarted=1
+"$src/tests/tools/private-postfix" start "$demo/postfix" >/dev/null
+check "logpost-ship sends the copy" "$ship" --config "$demo/etc/logpost-ship.conf" --kind nginx-access "$late_log"
+check "Postfix's queue drains" "$src/tests/tools/private-postfix" wait-queue-empty "$demo/postfix" 30
+"$src/tests/tools/private-postfix" stop "$demo/postfix"
+postfix_restarted=0
+late_mails=$(find "$maildir/new" -type f | wc -l)
+check "the copy arrived as several mails ($late_mails)" test "$late_mails" -ge 2
+held=$(find "$maildir/new" -type f | sort | sed -n 2p)
+mv "$held" "$tmp/held-mail"
+check "logpost-ingest --once takes the mails that did arrive" ingest_again
+"$query" gaps --store "sqlite:$store" --json >"$tmp/gaps-open.json"
+check "logpost-query gaps lists the shipment with the missing part" grep -qF "access-late.log.1" "$tmp/gaps-open.json"
+mv "$tmp/held-mail" "$maildir/new/$(basename "$held")"
+check "logpost-ingest --once takes the late mail" ingest_again
+check "logpost-query gaps is empty again" eq "$("$query" gaps --store "sqlite:$store" --json)" "[]"
+check "every line of the copy stored exactly once ($access_lines)" eq "$(sql "SELECT COUNT(*), COUNT(DISTINCT log_offset) FROM events
+  WHERE dataset = '$access_dataset' AND json_extract(doc, '\$.log.file.path') = '$late_log'")" "$access_lines|$access_lines"
 
 if [ $failures -gt 0 ]; then
   echo "$failures check(s) failed"
