@@ -41,18 +41,21 @@ std::optional<double> parse_double(std::string_view s) {
 }
 
 // "1,234.5" (integer/float) or "1.234,5" (the _eu variants) -> "1234.5".
-std::string normalise_number(std::string_view s, bool eu) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : trim(s)) {
+// Returns a view of `s` itself when there is nothing to remove (the common
+// case: no allocation), else of `buffer`.
+std::string_view number_text(std::string_view s, bool eu, std::string& buffer) {
+  s = trim(s);
+  if (s.find(',') == std::string_view::npos && (!eu || s.find('.') == std::string_view::npos)) return s;
+  buffer.clear();
+  for (char c : s) {
     if (eu) {
       if (c == '.') continue;
-      out += c == ',' ? '.' : c;
+      buffer += c == ',' ? '.' : c;
     } else if (c != ',') {
-      out += c;
+      buffer += c;
     }
   }
-  return out;
+  return buffer;
 }
 
 // Converts one scalar; false when it cannot be converted (left unchanged).
@@ -72,7 +75,8 @@ bool convert_scalar(Value& v, ConvertType type) {
         return true;
       }
       if (!v.is_string()) return false;
-      std::string n = normalise_number(v.as_string(), type == ConvertType::integer_eu);
+      std::string buffer;
+      std::string_view n = number_text(v.as_string(), type == ConvertType::integer_eu, buffer);
       if (auto i = parse_int(n)) {
         v = Value(*i);
         return true;
@@ -96,7 +100,8 @@ bool convert_scalar(Value& v, ConvertType type) {
         return true;
       }
       if (!v.is_string()) return false;
-      if (auto d = parse_double(normalise_number(v.as_string(), type == ConvertType::floating_eu))) {
+      std::string buffer;
+      if (auto d = parse_double(number_text(v.as_string(), type == ConvertType::floating_eu, buffer))) {
         v = Value(*d);
         return true;
       }
@@ -241,6 +246,11 @@ class MutateFilter final : public Filter {
       }
       Value* v = r.from.find_mutable(event);
       if (!v) continue;
+      if (r.to.is_timestamp()) {
+        // Unparsable text must not vanish: keep the source then.
+        if (r.to.set(event, *v)) r.from.remove(event);
+        continue;
+      }
       Value moved = std::move(*v);
       r.from.remove(event);
       r.to.set(event, std::move(moved));

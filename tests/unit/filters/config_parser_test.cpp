@@ -189,6 +189,26 @@ TEST(ConfigParser, DeepNestingFailsCleanly) {
   EXPECT_NE(parse_error(deep).find("nesting too deep"), std::string::npos);
 }
 
+TEST(ConfigParser, EveryTruncationFailsCleanlyOrParses) {
+  // Each prefix of a real config is either valid or a config error with a
+  // location — never a crash, hang or exception (ASan/UBSan run this too).
+  const std::string full = R"(input { x { } }
+filter {
+  if [a][b] =~ /re\/x/ and "t" not in [tags] or !([n] >= -1.5) {
+    mutate { add_field => { "k" => ["v1", 'v2'] } gsub => ["f", "a", "b"] }
+  } else if [x] in ["a", 2] { drop { } } else { kv { } }
+}
+output { y { codec => json { } } })";
+  for (size_t n = 0; n <= full.size(); ++n) {
+    auto r = parse_config(full.substr(0, n), "cut.conf");
+    if (!r) {
+      EXPECT_EQ(r.error().code, ErrorCode::config);
+      EXPECT_EQ(r.error().message.rfind("cut.conf:", 0), 0u) << r.error().message;
+    }
+  }
+  EXPECT_TRUE(parse_config(full, "cut.conf"));
+}
+
 TEST(ConfigParser, EmptyConfigIsValid) {
   auto c = parse_ok("  # nothing\n");
   EXPECT_TRUE(c.filters.empty());

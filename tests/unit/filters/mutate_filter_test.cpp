@@ -93,6 +93,13 @@ TEST(Mutate, LogstashOrderOfOperationsRegardlessOfFileOrder) {
             R"({"num":"7","list":"x+y","csv":["A","B"],"n":7,"list_copy":"x+y"})");
 }
 
+TEST(Mutate, RenameIntoTimestamp) {
+  // RFC 3339 text becomes the timestamp; anything else stays where it was.
+  EXPECT_EQ(run_one(R"(mutate { rename => { "t" => "@timestamp" } })", R"({"t":"2024-05-01T12:00:00Z"})"),
+            R"({"@timestamp":"2024-05-01T12:00:00.000Z"})");
+  EXPECT_EQ(run_one(R"(mutate { rename => { "t" => "@timestamp" } })", R"({"t":"yesterday"})"), R"({"t":"yesterday"})");
+}
+
 TEST(Mutate, ConfigErrors) {
   std::string m = build_error(R"(mutate {
     convert => { "a" => "complex" }
