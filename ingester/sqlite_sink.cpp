@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <vector>
 
 #include "common/json.hpp"
 #include "ingester/ingest_ledger.hpp"
@@ -12,27 +13,34 @@ namespace logpost::ingester {
 
 namespace {
 
-// A field by nested path, else by its dotted top-level name: pipelines may
-// produce either shape.
-const Value* field(const Event& ev, std::initializer_list<std::string_view> segments) {
-  const Value* v = nullptr;
+// A report column's source field: read by nested path, else by its dotted
+// top-level name (pipelines may produce either shape). The dotted name is
+// built once, not per event.
+struct ColumnField {
+  std::vector<std::string_view> segments;
+  std::string dotted;
+  ColumnField(std::initializer_list<std::string_view> s) : segments(s) {
+    for (auto seg : segments) dotted += (dotted.empty() ? "" : ".") + std::string(seg);
+  }
+};
+
+const ColumnField k_dataset{"event", "dataset"}, k_tenant{"logpost", "tenant"}, k_host{"host", "name"},
+    k_shipment{"logpost", "shipment_id"}, k_part{"logpost", "part"}, k_offset{"log", "offset"},
+    k_fingerprint{"mysql", "slowlog", "query_fingerprint"}, k_digest{"mysql", "slowlog", "query_digest"},
+    k_duration{"event", "duration"}, k_lock{"mysql", "slowlog", "lock_time", "sec"},
+    k_rows_sent{"mysql", "slowlog", "rows_sent"}, k_rows_examined{"mysql", "slowlog", "rows_examined"},
+    k_user{"user", "name"}, k_schema{"mysql", "slowlog", "schema"};
+
+const Value* field(const Event& ev, const ColumnField& f) {
   const Object* obj = &ev.fields();
-  for (auto seg : segments) {
-    if (!obj) {
-      v = nullptr;
-      break;
-    }
-    v = obj->find(seg);
+  const Value* v = nullptr;
+  for (auto seg : f.segments) {
+    v = obj ? obj->find(seg) : nullptr;
     if (!v) break;
     obj = v->is_object() ? &v->as_object() : nullptr;
   }
   if (v) return v;
-  std::string dotted;
-  for (auto seg : segments) {
-    if (!dotted.empty()) dotted += '.';
-    dotted += seg;
-  }
-  return ev.fields().find(dotted);
+  return ev.fields().find(f.dotted);
 }
 
 std::optional<std::string> text_of(const Value* v) {
@@ -103,6 +111,10 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const std::filesystem::path
   if (!db) return tl::unexpected(db.error());
   auto r = ensure_schema(*db);
   if (!r) return tl::unexpected(r.error());
+  // Event ids are not monotonic as text, so inserts into the id index land
+  // all over it: a 64 MiB page cache keeps it in memory (bounded RSS).
+  r = db->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+  if (!r) return tl::unexpected(r.error());
   auto insert = db->prepare(
       "INSERT INTO events(id, ts_us, dataset, tenant, host, shipment_id, part, log_offset, fingerprint, digest, "
       "duration_ns, lock_time_sec, rows_sent, rows_examined, user_name, schema_name, mail_name, doc) "
@@ -131,20 +143,20 @@ Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events
     st.reset();
     st.bind_text(1, ev.id());
     if (auto ts = ev.timestamp_us()) st.bind_int(2, *ts);
-    st.bind_optional_text(3, text_of(field(ev, {"event", "dataset"})));
-    st.bind_optional_text(4, text_of(field(ev, {"logpost", "tenant"})));
-    st.bind_optional_text(5, text_of(field(ev, {"host", "name"})));
-    st.bind_optional_text(6, text_of(field(ev, {"logpost", "shipment_id"})));
-    bind_opt_int(st, 7, number_of(field(ev, {"logpost", "part"})));
-    bind_opt_int(st, 8, number_of(field(ev, {"log", "offset"})));
-    st.bind_optional_text(9, text_of(field(ev, {"mysql", "slowlog", "query_fingerprint"})));
-    st.bind_optional_text(10, text_of(field(ev, {"mysql", "slowlog", "query_digest"})));
-    bind_opt_int(st, 11, number_of(field(ev, {"event", "duration"})));
-    bind_opt_double(st, 12, number_of(field(ev, {"mysql", "slowlog", "lock_time", "sec"})));
-    bind_opt_int(st, 13, number_of(field(ev, {"mysql", "slowlog", "rows_sent"})));
-    bind_opt_int(st, 14, number_of(field(ev, {"mysql", "slowlog", "rows_examined"})));
-    st.bind_optional_text(15, text_of(field(ev, {"user", "name"})));
-    st.bind_optional_text(16, text_of(field(ev, {"mysql", "slowlog", "schema"})));
+    st.bind_optional_text(3, text_of(field(ev, k_dataset)));
+    st.bind_optional_text(4, text_of(field(ev, k_tenant)));
+    st.bind_optional_text(5, text_of(field(ev, k_host)));
+    st.bind_optional_text(6, text_of(field(ev, k_shipment)));
+    bind_opt_int(st, 7, number_of(field(ev, k_part)));
+    bind_opt_int(st, 8, number_of(field(ev, k_offset)));
+    st.bind_optional_text(9, text_of(field(ev, k_fingerprint)));
+    st.bind_optional_text(10, text_of(field(ev, k_digest)));
+    bind_opt_int(st, 11, number_of(field(ev, k_duration)));
+    bind_opt_double(st, 12, number_of(field(ev, k_lock)));
+    bind_opt_int(st, 13, number_of(field(ev, k_rows_sent)));
+    bind_opt_int(st, 14, number_of(field(ev, k_rows_examined)));
+    st.bind_optional_text(15, text_of(field(ev, k_user)));
+    st.bind_optional_text(16, text_of(field(ev, k_schema)));
     st.bind_text(17, source.mail_name);
     st.bind_text(18, m_doc);
     auto r = st.run();

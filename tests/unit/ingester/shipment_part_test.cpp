@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "common/atomic_file.hpp"
 #include "common/gzip.hpp"
 #include "common/json.hpp"
 #include "test_mail_factory.hpp"
@@ -271,6 +272,66 @@ TEST(ShipmentPart, StructuralDamageIsRefused) {
   EXPECT_FALSE(verify_shipment_part(missing, policy()));
   // Not a mail at all.
   EXPECT_FALSE(verify_shipment_part("hello\r\n", policy()));
+}
+
+}  // namespace
+}  // namespace logpost::ingester
+
+namespace logpost::ingester {
+namespace {
+
+// The lead's test vectors (tests/data/mail/): the signed ones verify with
+// test.key and give their entries as events; the unsigned one is refused
+// unless signatures are optional; the hostile one keeps its odd host name
+// as data.
+std::string vector_file(const std::string& name) {
+  auto r = read_small_file(std::filesystem::path(LOGPOST_SOURCE_DIR) / "tests" / "data" / "mail" / name);
+  return r ? *r : std::string();
+}
+
+TEST(ShipmentPartVectors, SignedSlowLogVector) {
+  std::string mail = vector_file("slow-signed.eml");
+  if (mail.empty()) GTEST_SKIP() << "no test vectors";
+  std::string key = vector_file("test.key");
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  std::map<std::string, std::string> keys{{"acme", key}};
+  VerifyPolicy p;
+  p.tenant_keys = &keys;
+  auto part = verify_shipment_part(mail, p);
+  ASSERT_TRUE(part) << part.error().message;
+  EXPECT_TRUE(part->signed_ok);
+  auto events = events_of(*part);
+  ASSERT_EQ(events.size(), 2u);
+  std::string log = vector_file("slow-signed.log");
+  size_t second = log.find("# Time:", 1);
+  EXPECT_EQ(events[1].id(), part->headers.shipment_id + "-" + std::to_string(second));
+  EXPECT_NE(events[1].message().find("SELECT COUNT(*) FROM orders"), std::string_view::npos);
+
+  std::string hostile = vector_file("hostile-source-signed.eml");
+  auto h = verify_shipment_part(hostile, p);
+  ASSERT_TRUE(h) << h.error().message;
+  auto hevents = events_of(*h);
+  ASSERT_FALSE(hevents.empty());
+  EXPECT_EQ(hevents[0].find(*FieldPath::parse("[host][name]"))->as_string(), "db 2\r\nX-Logpost-Tenant: evil");
+  EXPECT_EQ(hevents[0].find(*FieldPath::parse("[logpost][tenant]"))->as_string(), "acme");
+  EXPECT_TRUE(hevents[0].has_tag(k_tag_cut_entry));  // begins-inside-entry
+}
+
+TEST(ShipmentPartVectors, UnsignedAccessVector) {
+  std::string mail = vector_file("access-unsigned.eml");
+  if (mail.empty()) GTEST_SKIP() << "no test vectors";
+  std::map<std::string, std::string> keys{{"acme", "x"}};
+  VerifyPolicy strict;
+  strict.tenant_keys = &keys;
+  EXPECT_EQ(verify_error(mail, strict).code, ErrorCode::signature);
+  VerifyPolicy lax = strict;
+  lax.require_signature = false;
+  lax.accept_unknown_tenants = true;
+  auto part = verify_shipment_part(mail, lax);
+  ASSERT_TRUE(part) << part.error().message;
+  auto events = events_of(*part);
+  EXPECT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].find(*FieldPath::parse("[log][offset]"))->as_int(), 524288);
 }
 
 }  // namespace
