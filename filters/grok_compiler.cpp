@@ -48,6 +48,12 @@ struct GrokExpression::Plan {
   // items [i, next literal) (runs[i]) and one for items [i, end) (suffixes[i]).
   std::vector<std::unique_ptr<Plan>> runs;
   std::vector<std::unique_ptr<Plan>> suffixes;
+  // sequence ending in an optional group that starts with literal byte
+  // `tail_byte`, after a run that can never contain that byte: the run ends
+  // at the first tail_byte, or at the end when there is none. `tail_run` is
+  // the plan of that run (items from the last literal up to the optional).
+  int tail_byte = -1;
+  std::unique_ptr<Plan> tail_run;
   std::string source;  // the regex text, for describe_fast_path()
 };
 
@@ -762,6 +768,29 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
           build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(i), items.end()), regex, ok);
     }
   }
+  // A trailing (?:c...)? after a run that excludes c (e.g. `%{NOTSPACE}(?: HTTP/%{NUMBER})?`).
+  size_t last_literal = n;
+  for (size_t i = 0; i < n; ++i)
+    if (plan->items[i].literal) last_literal = i;
+  size_t run_begin = last_literal == n ? 0 : last_literal + 1;
+  const Node& tail = *items[n - 1];
+  if (n >= 2 && run_begin + 1 < n && tail.kind == Node::Kind::group && tail.optional && !tail.flagged &&
+      tail.alternatives.size() == 1) {
+    std::vector<const Node*> inner;
+    flatten(tail.alternatives[0], inner);
+    if (!inner.empty() && inner[0]->kind == Node::Kind::literal && !inner[0]->quantified) {
+      ByteSet before;
+      for (size_t i = run_begin; i + 1 < n; ++i) before |= items[i]->set;
+      if (!before[inner[0]->byte]) {
+        plan->tail_byte = inner[0]->byte;
+        if (n - 1 - run_begin == 1)
+          plan->tail_run = build_node(*items[run_begin], regex, ok);
+        else
+          plan->tail_run = build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(run_begin),
+                                                                 items.end() - 1), regex, ok);
+      }
+    }
+  }
   return plan;
 }
 
@@ -867,6 +896,7 @@ void describe(const Plan& plan, int depth, std::string& out) {
                  (item.forced ? " forced" : " counted") + "\n";
         else describe(*item.plan, depth + 1, out);
       }
+      if (plan.tail_run) out += indent + "  (trailing optional split at '" + std::string(1, static_cast<char>(plan.tail_byte)) + "')\n";
       break;
   }
 }
@@ -967,6 +997,11 @@ bool GrokExpression::eval_sequence(const Plan& plan, std::string_view text, size
     run_start = i + 1;
   }
   if (run_start < n) {
+    if (plan.tail_run && run_start + 1 < n) {
+      size_t boundary = span.find(static_cast<char>(plan.tail_byte), pos);
+      if (boundary == std::string_view::npos) boundary = end;
+      return eval(*plan.tail_run, text, pos, boundary, out) && eval(*plan.items[n - 1].plan, text, boundary, end, out);
+    }
     const Plan& run = plan.runs[run_start] ? *plan.runs[run_start] : *plan.items[run_start].plan;
     return eval(run, text, pos, end, out);
   }

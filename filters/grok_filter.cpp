@@ -91,6 +91,7 @@ class GrokFilter final : public Filter {
  private:
   void apply(const CompiledPattern& pattern, Event& event) {
     const auto& captures = pattern.expression.captures();
+    if (event.fields().size() < 8) event.fields().reserve(8 + captures.size() / 2);
     for (size_t i = 0; i < captures.size(); ++i) {
       std::string_view text = m_captures[i];
       Value value;
@@ -105,13 +106,26 @@ class GrokFilter final : public Filter {
         }
       }
       const FieldRef& target = pattern.targets[i];
-      if (pattern.overwrite[i]) {
-        target.set(event, std::move(value));
+      if (target.is_timestamp()) {
+        if (pattern.overwrite[i] || !event.timestamp_us()) target.set(event, std::move(value));
         continue;
       }
-      Value* existing = target.find_mutable(event);
-      if (target.is_timestamp() || !existing || existing->is_null()) {
-        if (!target.is_timestamp() || !event.timestamp_us()) target.set(event, std::move(value));
+      // One walk to the parent, creating it; objects are created with room
+      // for a few members (grok fills several fields under one parent, and
+      // growing them one by one dominated the cost of storing captures).
+      const auto& segs = target.path().segments();
+      Object* parent = &event.fields();
+      for (size_t k = 0; k + 1 < segs.size(); ++k) {
+        Value* child = parent->find(segs[k]);
+        if (!child) child = &parent->set(segs[k], Value(Object{}));
+        if (!child->is_object()) *child = Value(Object{});
+        if (child->as_object().empty()) child->as_object().reserve(4);
+        parent = &child->as_object();
+      }
+      Value* existing = parent->find(segs.back());
+      if (pattern.overwrite[i] || !existing || existing->is_null()) {
+        if (existing) *existing = std::move(value);
+        else parent->set(segs.back(), std::move(value));
       } else if (existing->is_array()) {
         existing->as_array().push_back(std::move(value));
       } else if (existing->is_string()) {

@@ -5,6 +5,7 @@
 // figure includes whatever else runs on the machine).
 //
 //   logpost-bench-grok FILE [--ecs v1|disabled] [--geoip DB.mmdb] [--limit N]
+//                           [--filters grok,date,geoip] [--no-json]   (stage costs)
 //   logpost-bench-grok FILE --grok-only [--reference] [--limit N]
 //     --grok-only: only GrokExpression::match (no events, no other filters);
 //     --reference: the plain RE2 match with every capture instead of the
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
   std::string ecs = "v1";
   std::string geoip = std::string(LOGPOST_SHARED_DIR) + "/corpus/geoip/GeoLite2-City-Test.mmdb";
   size_t limit = SIZE_MAX;
-  bool grok_only = false, reference = false;
+  bool grok_only = false, reference = false, json_out = true;
+  std::string stages = "grok,date,geoip";
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--ecs" && i + 1 < argc) ecs = argv[++i];
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
     else if (a == "--limit" && i + 1 < argc) limit = std::stoul(argv[++i]);
     else if (a == "--grok-only") grok_only = true;
     else if (a == "--reference") reference = true;
+    else if (a == "--filters" && i + 1 < argc) stages = argv[++i];
+    else if (a == "--no-json") json_out = false;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 64;
@@ -98,12 +102,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::string config = "filter {\n"
-                       "  grok { match => { \"message\" => \"%{COMBINEDAPACHELOG}\" } ecs_compatibility => \"" + ecs + "\" }\n"
-                       "  date { match => [\"timestamp\", \"dd/MMM/yyyy:HH:mm:ss Z\"] }\n"
-                       "  geoip { source => \"" + std::string(ecs == "disabled" ? "clientip" : "[source][address]") +
-                       "\" database => \"" + geoip + "\" ecs_compatibility => \"" + ecs + "\" }\n"
-                       "}\n";
+  std::string config = "filter {\n";
+  if (stages.find("grok") != std::string::npos)
+    config += "  grok { match => { \"message\" => \"%{COMBINEDAPACHELOG}\" } ecs_compatibility => \"" + ecs + "\" }\n";
+  if (stages.find("date") != std::string::npos)
+    config += "  date { match => [\"timestamp\", \"dd/MMM/yyyy:HH:mm:ss Z\"] }\n";
+  if (stages.find("geoip") != std::string::npos)
+    config += "  geoip { source => \"" + std::string(ecs == "disabled" ? "clientip" : "[source][address]") +
+              "\" database => \"" + geoip + "\" ecs_compatibility => \"" + ecs + "\" }\n";
+  config += "}\n";
   auto pipeline = Pipeline::from_string(config, "bench.conf", BuildContext{});
   if (!pipeline) {
     std::fprintf(stderr, "%s\n", pipeline.error().message.c_str());
@@ -120,9 +127,11 @@ int main(int argc, char** argv) {
     out.clear();
     pipeline->process(Event(std::move(line)), out);
     for (const auto& e : out) {
-      json.clear();
-      append_json(json, e);
-      json_bytes += json.size();
+      if (json_out) {
+        json.clear();
+        append_json(json, e);
+        json_bytes += json.size();
+      }
       grok_failed += e.has_tag("_grokparsefailure");
       dated += e.timestamp_us().has_value();
       located += !e.has_tag("_geoip_lookup_failure");
