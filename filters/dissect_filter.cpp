@@ -121,6 +121,8 @@ class DissectFilter final : public Filter {
       }
       for (auto& [ref, v] : joined) ref->set(event, Value(std::move(v)));
     } else {
+      // One growth of the top-level object instead of one per new field.
+      event.fields().reserve(event.fields().size() + m.fields.size());
       for (size_t i = 0; i < m.fields.size(); ++i)
         if (m.fields[i].kind == FieldKind::normal) m.fields[i].ref.set(event, Value(std::move(values[i])));
     }
