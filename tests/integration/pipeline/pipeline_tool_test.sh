@@ -99,6 +99,25 @@ printf '\n' >>"$work/long.log"
 actual=$("$bin" --config "$work/json.conf" --max-entry-bytes 128 "$work/long.log" | grep -c '"_logpost_entry_cut"')
 check "long entry cut into tagged pieces" 3 "$actual"
 
+# 6. --kind mysql-slow splits entries (banner skipped); --config replaces
+#    the built-in pipeline.
+printf '%s\n' \
+  '/usr/sbin/mariadbd, Version: 10.11.6-MariaDB-log (Debian 12). started with:' \
+  'Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock' \
+  'Time                 Id Command    Argument' \
+  '# Time: 240501 12:00:00' \
+  '# User@Host: app[app] @ localhost []' \
+  '# Query_time: 1.5  Lock_time: 0.0 Rows_sent: 1  Rows_examined: 10' \
+  'SELECT 1;' \
+  '# User@Host: app[app] @ localhost []' \
+  '# Query_time: 0.2  Lock_time: 0.0 Rows_sent: 0  Rows_examined: 0' \
+  'SELECT 2;' >"$work/slow.log"
+echo 'filter { mutate { add_tag => "entry" } }' >"$work/slow.conf"
+expected='{"message":"# Time: 240501 12:00:00\n# User@Host: app[app] @ localhost []\n# Query_time: 1.5  Lock_time: 0.0 Rows_sent: 1  Rows_examined: 10\nSELECT 1;","tags":["entry"]}
+{"message":"# User@Host: app[app] @ localhost []\n# Query_time: 0.2  Lock_time: 0.0 Rows_sent: 0  Rows_examined: 0\nSELECT 2;","tags":["entry"]}'
+actual=$("$bin" --kind mysql-slow --config "$work/slow.conf" "$work/slow.log")
+check "mysql-slow entries" "$expected" "$actual"
+
 if ((failures > 0)); then
   echo "$failures check(s) failed"
   exit 1
