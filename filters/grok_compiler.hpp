@@ -16,25 +16,29 @@
 // followed by a literal character the atom cannot match (`[^"]*+"` is
 // `[^"]*"`: the atom can never give back a character the literal needs).
 //
-// Fast path. Extracting many submatches pushes RE2 onto its slowest engine,
-// so compile() also splits the expansion's top-level concatenation into
-// segments at literal bytes c that the preceding part can never contain.
-// Such a boundary is forced: every match has it at the first c after the
-// previous boundary. Each segment is then matched on its own, anchored,
-// with only its own few captures, which keeps RE2 on its DFA/one-pass/
-// bit-state engines. The submatches are provably those of the plain match
-// (leftmost-first semantics: with every boundary forced, the preferred parse
-// is the preferred parse of each segment in turn; see docs/grok.md). When a
-// segment does not match at the forced place, there is no match starting
-// there, and match() falls back to the plain RE2 search, which also covers
-// matches that start later in the line. tests/unit/filters/
-// grok_differential_test.cpp checks match() against match_reference() on
-// the corpora and on seeded random mutations.
+// Fast path. Extracting many submatches pushes RE2 onto its slowest engine
+// (the NFA: tens of microseconds per access-log line), so compile() also
+// builds a span plan from the parsed expansion. match() first finds the span
+// of the leftmost match with the DFA alone (no submatches), then recovers
+// the submatches structurally: a capturing group over a known span is that
+// span; of alternatives over a known span the first that matches it wins
+// (literal ones by memcmp); a concatenation is split at literal bytes whose
+// position is the same in every parse of the span (the part before can never
+// contain the byte, or the span holds exactly as many of that byte as there
+// are literal ones left, or a trailing (?:c...)? after a part without c).
+// Under leftmost-first semantics the preferred parse of the whole is then the
+// preferred parse of each piece in turn, so the result equals the plain
+// match; pieces without such structure run through RE2 with only their own
+// captures, anchored on their span. Any inconsistency falls back to the
+// plain match (match_reference()). docs/grok.md gives the argument;
+// tests/unit/filters/grok_differential_test.cpp checks match() against
+// match_reference() on the corpora, seeded mutations and random expressions.
 //
 // Errors: compile() fails with ErrorCode::config: unknown pattern name,
 // recursive definition, unsupported construct, bad type, RE2's own error.
-// Cost: compile is build time. match() is one anchored RE2 run per segment
-// plus memcmp for literals; no allocation after the first call.
+// Cost: compile is build time. match() is one DFA pass over the line plus,
+// per piece that needs it, one small anchored RE2 run; memchr/memcmp for
+// literals; no allocation after the first call.
 // Thread-safety: match() uses internal scratch space: one thread at a time
 // (pipelines are per thread); compile-time state is immutable.
 #pragma once
