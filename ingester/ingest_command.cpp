@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "ingester/elasticsearch_sink.hpp"
+#include "ingester/es_setup.hpp"
 #include "ingester/ingester.hpp"
 #include "ingester/log_line.hpp"
 #include "ingester/maildir_watcher.hpp"
@@ -81,9 +83,17 @@ int ingest_main(std::span<const std::string_view> args) {
   auto spec = parse_store(*store);
   if (!spec) return report(spec.error(), "bad_store");
   if (setup_es) {
-    // TODO(lead): dispatch to engineer "es"'s ingester/es_setup.hpp.
-    return report(Error{ErrorCode::config, "setup-elasticsearch is not wired into logpost-ingest yet"},
-                  "setup_failed");
+    if (spec->kind != StoreSpec::Kind::elasticsearch) return usage("setup-elasticsearch needs --store http(s)://...");
+    auto settings = load_ingest_settings(config_file);
+    if (!settings) {
+      std::cerr << "logpost-ingest: configuration errors:\n" << settings.error().message << "\n";
+      return exit_code::config;
+    }
+    auto options = elasticsearch_options_from_config(*settings->config, spec->location);
+    if (!options) return report(options.error(), "setup_failed");
+    auto changes = setup_elasticsearch(*options, std::cout);
+    if (!changes) return report(changes.error(), "setup_failed");
+    return exit_code::ok;
   }
   if (!maildir_path) return usage("--maildir is required");
 
@@ -104,11 +114,7 @@ int ingest_main(std::span<const std::string_view> args) {
   if (!maildir) return report(maildir.error(), "startup_failed");
   auto opened = open_store(*spec, *settings, *maildir_path);
   if (!opened) return report(opened.error(), "store_open_failed");
-  std::filesystem::path ledger_path = opened->ledger_path;
-  if (spec->kind != StoreSpec::Kind::sqlite)
-    ledger_path = settings->state_db.empty() ? std::filesystem::path(*maildir_path) / "logpost-ingest-state.sqlite"
-                                             : settings->state_db;
-  auto ledger = IngestLedger::open(ledger_path, static_cast<int>(settings->sqlite_busy_timeout.count()));
+  auto ledger = IngestLedger::open(opened->ledger_path, static_cast<int>(settings->sqlite_busy_timeout.count()));
   if (!ledger) return report(ledger.error(), "store_open_failed");
 
   Ingester ingester(*settings, *maildir, *opened->sink, *ledger, *stop, pipelines->transform());

@@ -2,9 +2,11 @@
 #include "ingester/ingest_settings.hpp"
 
 #include <array>
+#include <vector>
 
 #include "common/atomic_file.hpp"
 #include "common/log_splitter.hpp"
+#include "ingester/elasticsearch_sink.hpp"
 
 #ifndef LOGPOST_DEFAULT_PIPELINES_DIR
 #define LOGPOST_DEFAULT_PIPELINES_DIR "/usr/share/logpost/pipelines"
@@ -64,10 +66,20 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::file
 }
 }  // namespace
 
-std::span<const ConfigKey> ingest_config_keys() { return k_keys; }
+std::span<const ConfigKey> ingest_config_keys() {
+  // One table for the whole file: unknown-key checking must see every key.
+  static const std::vector<ConfigKey> all = [] {
+    std::vector<ConfigKey> keys(k_keys.begin(), k_keys.end());
+    auto es = elasticsearch_config_keys();
+    keys.insert(keys.end(), es.begin(), es.end());
+    return keys;
+  }();
+  return all;
+}
 
 Result<IngestSettings> settings_from_config(const Config& config, const std::filesystem::path& base_dir) {
   IngestSettings s;
+  s.config = std::make_shared<Config>(config);
   std::string errors;
   auto problem = [&](std::string_view key, const std::string& what) {
     errors += config.origin_of(key) + ": " + std::string(key) + ": " + what + "\n";

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +25,7 @@
 
 namespace logpost::ingester {
 
+// logpost-ingest's keys followed by the Elasticsearch sink's (elasticsearch.*).
 std::span<const ConfigKey> ingest_config_keys();
 
 struct IngestSettings {
@@ -53,6 +55,8 @@ struct IngestSettings {
   std::filesystem::path patterns_dir;
   std::filesystem::path geoip_dir;
   std::string metrics_listen;  // "127.0.0.1:9137" or empty
+  // The loaded file, for the Elasticsearch sink's own keys.
+  std::shared_ptr<const Config> config;
 };
 
 // Loads `config_file` (or the defaults when nullopt) into settings.

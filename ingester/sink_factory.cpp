@@ -1,6 +1,7 @@
 // sink_factory.cpp — --store parsing and sink construction.
 #include "ingester/sink_factory.hpp"
 
+#include "ingester/elasticsearch_sink.hpp"
 #include "ingester/sqlite_sink.hpp"
 
 namespace logpost::ingester {
@@ -25,12 +26,13 @@ Result<OpenedStore> open_store(const StoreSpec& spec, const IngestSettings& sett
     if (!sink) return tl::unexpected(sink.error());
     return OpenedStore{std::move(*sink), spec.location};
   }
-  // TODO(lead): wire engineer "es"'s ElasticsearchSink here (ingester/
-  // elasticsearch_sink.hpp: make_elasticsearch_sink(options)), with its
-  // config keys merged into ingest_config_keys(). The ledger path below is
-  // already what it needs.
-  (void)maildir;
-  return fail(ErrorCode::config, "Elasticsearch stores are not wired into logpost-ingest yet: " + spec.location);
+  auto options = elasticsearch_options_from_config(*settings.config, spec.location);
+  if (!options) return tl::unexpected(options.error());
+  auto sink = make_elasticsearch_sink(*options);
+  if (!sink) return tl::unexpected(sink.error());
+  std::filesystem::path ledger =
+      settings.state_db.empty() ? maildir / "logpost-ingest-state.sqlite" : settings.state_db;
+  return OpenedStore{std::move(*sink), ledger};
 }
 
 }  // namespace logpost::ingester

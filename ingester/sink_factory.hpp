@@ -2,8 +2,9 @@
 // ledger (mails, parts, dead letters) lives for it.
 //
 //   sqlite:PATH            -> SqliteSink on PATH; the ledger is in PATH too.
-//   http://... https://... -> Elasticsearch (engineer "es"'s sink; not wired
-//                             yet: ErrorCode::config until it is). The ledger
+//   http://... https://... -> ElasticsearchSink (ingester/elasticsearch_sink.hpp;
+//                             options from the elasticsearch.* keys, the URL
+//                             list replacing elasticsearch.hosts). The ledger
 //                             is `state_db`, default <maildir>/logpost-ingest-state.sqlite.
 //
 // Errors: ErrorCode::config for an unknown scheme or empty path; the sink's
