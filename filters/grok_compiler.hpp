@@ -66,7 +66,7 @@ struct GrokCapture {
 struct GrokCompileOptions {
   // When false, %{SYNTAX} without a semantic is captured under SYNTAX.
   bool named_captures_only = true;
-  // Disables the segmented fast path (differential tests, benchmarks).
+  // Disables the span-plan fast path (differential tests, benchmarks).
   bool fast_path = true;
 };
 
@@ -92,7 +92,7 @@ class GrokExpression {
   // The expanded RE2 regex.
   [[nodiscard]] const std::string& regex() const { return m_regex; }
   [[nodiscard]] bool has_fast_path() const;
-  // One line per segment ("literal ' '", "regex 2 captures: ..."), for
+  // The span plan, one line per node ("capture #3", "literal ' ' forced"), for
   // tests and for `logpost-pipeline --explain`-style diagnostics.
   [[nodiscard]] std::string describe_fast_path() const;
 
