@@ -289,6 +289,7 @@ class Parser {
     if (c == '"' || c == '\'') {
       v.kind = OptionValue::Kind::string;
       v.string = quoted();
+      expand_environment(v.string, v.where);
     } else if (is_digit(c) || (c == '-' && is_digit(peek(1)))) {
       v.kind = OptionValue::Kind::number;
       auto [text, num] = number();
@@ -351,6 +352,40 @@ class Parser {
       unexpected("a value (string, number, boolean, [array] or {hash})");
     }
     return v;
+  }
+
+  // Logstash's ${VAR} and ${VAR:default} in option strings. An unset
+  // variable without a default is an error (recorded, parsing goes on).
+  void expand_environment(std::string& text, const SourceLocation& where) {
+    if (text.find("${") == std::string::npos) return;
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t open = text.find("${", i);
+      size_t close = open == std::string::npos ? std::string::npos : text.find('}', open + 2);
+      if (close == std::string::npos) {
+        out.append(text, i, std::string::npos);
+        break;
+      }
+      out.append(text, i, open - i);
+      std::string spec = text.substr(open + 2, close - open - 2);
+      size_t colon = spec.find(':');
+      std::string name = spec.substr(0, colon);
+      bool valid = !name.empty() && is_word_start(name[0]);
+      for (char ch : name) valid = valid && is_word_char(ch);
+      if (!valid) {
+        out.append(text, open, close - open + 1);  // not a variable reference: kept as written
+      } else if (const char* env = std::getenv(name.c_str())) {
+        out += env;
+      } else if (colon != std::string::npos) {
+        out += spec.substr(colon + 1);
+      } else {
+        m_errors.push_back(where.to_string() + ": environment variable '" + name +
+                           "' is not set (write ${" + name + ":default} for a default)");
+      }
+      i = close + 1;
+    }
+    text = std::move(out);
   }
 
   // After '{': `key => value` entries until '}'. Logstash separates entries

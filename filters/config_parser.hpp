@@ -18,6 +18,9 @@
 //                         | ("in"|"not in") rvalue)?
 //   rvalue     := "string" | number | [field][ref] | [ "array", ... ] | /regex/
 //   comments: "#" to the end of the line.
+// In option strings, ${VAR} and ${VAR:default} are replaced by the
+// environment variable's value (Logstash's substitution); an unset variable
+// without a default is an error. Conditions are not substituted.
 // Strings are taken raw, as Logstash does by default (config.support_escapes
 // off): a backslash stays in the value, and \" does not end a "..." string.
 // Precedence of boolean operators: "and"/"nand" bind tighter than "xor",

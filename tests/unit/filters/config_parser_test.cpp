@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace logpost::filters {
 namespace {
 
@@ -64,6 +67,19 @@ TEST(ConfigParser, StringsAreRawAsInLogstash) {
   auto c = parse_ok(R"(filter { grok { match => { "message" => "\d+ \"quoted\" \t" } } })");
   ASSERT_EQ(c.filters.size(), 1u);
   EXPECT_EQ(c.filters[0].plugin.options[0].second.hash[0].second.string, R"(\d+ \"quoted\" \t)");
+}
+
+TEST(ConfigParser, EnvironmentVariablesInOptionStrings) {
+  ::setenv("LOGPOST_TEST_DIR", "/srv/geo", 1);
+  ::unsetenv("LOGPOST_TEST_UNSET");
+  auto c = parse_ok(R"(filter { geoip { a => "${LOGPOST_TEST_DIR}/x.mmdb" b => "${LOGPOST_TEST_UNSET:fallback}" c => "${not a var} $${LOGPOST_TEST_DIR" } })");
+  ASSERT_EQ(c.filters.size(), 1u);
+  const auto& o = c.filters[0].plugin.options;
+  EXPECT_EQ(o[0].second.string, "/srv/geo/x.mmdb");
+  EXPECT_EQ(o[1].second.string, "fallback");
+  EXPECT_EQ(o[2].second.string, "${not a var} $${LOGPOST_TEST_DIR");
+  std::string m = parse_error("filter {\n  x { a => \"${LOGPOST_TEST_UNSET}\" }\n}");
+  EXPECT_NE(m.find("t.conf:2:12: environment variable 'LOGPOST_TEST_UNSET' is not set"), std::string::npos) << m;
 }
 
 TEST(ConfigParser, CommentsAndMultipleFilterSections) {
