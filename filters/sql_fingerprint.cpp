@@ -1,7 +1,9 @@
 #include "filters/sql_fingerprint.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "common/crypto.hpp"
 
@@ -387,15 +389,19 @@ void collapse_unions(std::string_view s, std::string& result) {
   // Each match replaces "X union[ all] X" by "X /*repeat union[ all]*/" and
   // X holds at least 7 bytes: at most 2 bytes longer per match.
   Writer out(result, s.size() * 2 + 16);
+  // Where a "\sunion" begins: the only places $1 can end.
+  std::vector<size_t> unions;
+  for (size_t u = s.find("union"); u != std::string_view::npos; u = s.find("union", u + 1))
+    if (u > 0 && is_space(s[u - 1])) unions.push_back(u - 1);
   size_t copied = 0;
   size_t p = 0;
   while (p < s.size()) {
     size_t match_end = std::string_view::npos;
     if (s[p] == 's' && word_start(s, p) && equal_at(s, p, "select") && p + 6 < s.size() && is_space(s[p + 6])) {
-      // .*? is lazy: try the shortest $1 first; $1 can only end where a
-      // "\sunion" begins.
-      for (size_t q = p + 7; q < s.size() && match_end == std::string_view::npos; ++q) {
-        if (!is_space(s[q]) || !equal_at(s, q + 1, "union")) continue;
+      // .*? is lazy: try the shortest $1 first.
+      auto first = std::lower_bound(unions.begin(), unions.end(), p + 7);
+      for (auto u = first; u != unions.end() && match_end == std::string_view::npos; ++u) {
+        size_t q = *u;
         std::string_view x = s.substr(p, q - p);
         std::string_view keyword;
         size_t end = match_union_repeat(s, q, x, keyword);
@@ -517,9 +523,13 @@ std::string fingerprint(std::string_view query) {
   run(collapse_lists);
   if (text().find("union") != std::string_view::npos) run(collapse_unions);
   collapse_limit(buffers[current]);
-  if (text().find("order by ") == std::string_view::npos) return buffers[current];
-  run(drop_order_by_asc);
-  return buffers[current];
+  if (text().find("order by ") != std::string_view::npos) run(drop_order_by_asc);
+  std::string result = buffers[current];
+  // One huge statement (a multi-megabyte INSERT) must not pin its buffers
+  // for the life of the thread.
+  for (auto& b : buffers)
+    if (b.capacity() > (1u << 20)) std::string().swap(b);
+  return result;
 }
 
 std::string query_checksum(std::string_view fingerprint) {
