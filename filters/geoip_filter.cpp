@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <iostream>
 #include <list>
 #include <string>
 #include <unordered_map>
@@ -13,6 +15,9 @@
 
 namespace logpost::filters {
 namespace {
+
+// Tag of events that met a geoip filter whose default database is missing.
+constexpr std::string_view k_unavailable_tag = "_geoip_database_unavailable";
 
 enum class Field {
   ip, city_name, country_name, country_code2, country_code3, continent_code, continent_name, region_name,
@@ -94,9 +99,10 @@ struct Entry {
 
 class GeoipFilter final : public Filter {
  public:
-  GeoipFilter(FieldRef source, std::unique_ptr<MmdbReader> reader, std::vector<std::pair<Field, FieldRef>> outputs,
-              bool ecs, size_t cache_size, std::vector<std::string> tags)
-      : m_source(std::move(source)), m_reader(std::move(reader)), m_outputs(std::move(outputs)), m_ecs(ecs),
+  GeoipFilter(FieldRef source, std::filesystem::path db_path, std::unique_ptr<MmdbReader> reader,
+              std::vector<std::pair<Field, FieldRef>> outputs, bool ecs, size_t cache_size,
+              std::vector<std::string> tags)
+      : m_source(std::move(source)), m_db_path(std::move(db_path)), m_reader(std::move(reader)), m_outputs(std::move(outputs)), m_ecs(ecs),
         m_cache_size(std::max<size_t>(cache_size, 1)), m_tags(std::move(tags)),
         m_next_check(std::chrono::steady_clock::now() + std::chrono::seconds(1)) {}
 
@@ -106,6 +112,12 @@ class GeoipFilter final : public Filter {
     if (value->is_array() && !value->as_array().empty()) value = &value->as_array().front();
     if (!value->is_string()) return tag(event);
     maybe_reopen();
+    if (!m_reader) {
+      // The default database is not installed (yet): the event passes
+      // through, marked, and is enriched once the file appears.
+      event.add_tag(k_unavailable_tag);
+      return FilterOutcome::failure;
+    }
     const Entry& entry = lookup(value->as_string());
     if (!entry.found) return tag(event);
     for (const auto& [index, v] : entry.values) m_outputs[index].second.set(event, v);
@@ -122,6 +134,10 @@ class GeoipFilter final : public Filter {
     auto now = std::chrono::steady_clock::now();
     if (now < m_next_check) return;
     m_next_check = now + std::chrono::seconds(1);
+    if (!m_reader) {
+      if (auto opened = MmdbReader::open(m_db_path)) m_reader = std::move(*opened);
+      return;
+    }
     auto identity = FileIdentity::of(m_reader->path());
     if (!identity || *identity == m_reader->identity()) return;
     auto fresh = MmdbReader::open(m_reader->path());
@@ -198,7 +214,8 @@ class GeoipFilter final : public Filter {
   }
 
   FieldRef m_source;
-  std::unique_ptr<MmdbReader> m_reader;
+  std::filesystem::path m_db_path;
+  std::unique_ptr<MmdbReader> m_reader;  // null while the default database is missing
   std::vector<std::pair<Field, FieldRef>> m_outputs;
   bool m_ecs;
   size_t m_cache_size;
@@ -253,8 +270,18 @@ Result<std::unique_ptr<Filter>> make_geoip_filter(const PluginBlock& block, cons
     db_path = context.geoip_dir / (type == "ASN" ? "GeoLite2-ASN.mmdb" : "GeoLite2-City.mmdb");
   }
   std::unique_ptr<MmdbReader> reader;
-  if (auto opened = MmdbReader::open(db_path)) reader = std::move(*opened);
-  else opts.error(database ? "database" : "default_database_type", opened.error().message);
+  if (auto opened = MmdbReader::open(db_path)) {
+    reader = std::move(*opened);
+  } else if (database || std::filesystem::exists(db_path)) {
+    // A database the operator named, or one that exists but is broken, is a
+    // configuration error.
+    opts.error(database ? "database" : "default_database_type", opened.error().message);
+  } else {
+    // The default database is not installed: a fresh box must still ingest
+    // its logs. Events are tagged until the file appears (checked each second).
+    std::cerr << "logpost: level=warning filter=geoip msg=\"database not found, events are tagged "
+              << k_unavailable_tag << " until it appears\" path=" << db_path << "\n";
+  }
   bool asn = reader ? reader->database_type().find("ASN") != std::string::npos : type == "ASN";
 
   // Target.
@@ -314,7 +341,7 @@ Result<std::unique_ptr<Filter>> make_geoip_filter(const PluginBlock& block, cons
     }
   }
   if (auto ok = opts.finish(); !ok) return tl::unexpected(ok.error());
-  return std::unique_ptr<Filter>(std::make_unique<GeoipFilter>(std::move(source), std::move(reader),
+  return std::unique_ptr<Filter>(std::make_unique<GeoipFilter>(std::move(source), std::move(db_path), std::move(reader),
                                                                std::move(outputs), ecs,
                                                                static_cast<size_t>(cache_size), std::move(tags)));
 }

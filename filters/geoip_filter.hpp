@@ -31,8 +31,15 @@
 // download-and-rename update) it is reopened and the cache emptied; if the
 // new file cannot be opened the old mapping stays in use.
 //
+// A missing DEFAULT database (no `database` option, no file at
+// <geoip_dir>/GeoLite2-*.mmdb) is not an error: Debian ships none, and a
+// fresh receiver must still ingest. The filter warns once on stderr at build
+// time, tags events "_geoip_database_unavailable", and starts enriching once
+// the file appears (checked at most once a second).
+//
 // Errors (build time, ErrorCode::config, all at once): unknown options, a
-// database that cannot be opened, a bad target or field name.
+// named `database` that cannot be opened, a default database that exists but
+// is broken, a bad target or field name.
 // Cost: a cache hit is a hash lookup plus setting the fields; a miss adds a
 // database lookup (about a microsecond).
 // Thread-safety: one thread at a time (Filter contract).

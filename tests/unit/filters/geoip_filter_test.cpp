@@ -202,5 +202,49 @@ TEST(GeoipFilter, ReopensReplacedDatabase) {
   std::filesystem::remove_all(dir);
 }
 
+// A fresh receiver has no GeoIP database (Debian ships none): the default
+// database missing must not stop the pipeline. Events pass, tagged, and are
+// enriched once the file is installed.
+TEST(GeoipFilter, MissingDefaultDatabaseTagsEventsUntilItAppears) {
+  auto dir = std::filesystem::temp_directory_path() / ("geoip-missing-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  BuildContext context;
+  context.geoip_dir = dir;
+  auto built = Pipeline::from_string("filter { geoip { source => \"ip\" target => \"t\" } }", "test.conf", context);
+  ASSERT_TRUE(built) << built.error().message;
+  auto lookup = [&] {
+    Event e;
+    e.set("ip", Value("81.2.69.142"));
+    return run(*built, std::move(e));
+  };
+  Event first = lookup();
+  EXPECT_TRUE(first.has_tag("_geoip_database_unavailable"));
+  EXPECT_EQ(first.find(*FieldPath::parse("[ip]"))->as_string(), "81.2.69.142");
+  if (have_corpus()) {
+    std::filesystem::copy_file(geoip_dir() + "/GeoLite2-City-Test.mmdb", dir / "GeoLite2-City.mmdb");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    Event later;
+    while (std::chrono::steady_clock::now() < deadline) {
+      later = lookup();
+      if (!later.has_tag("_geoip_database_unavailable")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_FALSE(later.has_tag("_geoip_database_unavailable"));
+    EXPECT_EQ(text(later, "[t][geo][city_name]"), "London");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GeoipFilter, BrokenDefaultDatabaseIsAConfigurationError) {
+  auto dir = std::filesystem::temp_directory_path() / ("geoip-broken-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "GeoLite2-City.mmdb") << "not a maxmind database";
+  BuildContext context;
+  context.geoip_dir = dir;
+  auto built = Pipeline::from_string("filter { geoip { source => \"ip\" } }", "test.conf", context);
+  EXPECT_FALSE(built);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace logpost::filters
