@@ -79,6 +79,20 @@ TEST(LogSplitterTest, SlowLogEntriesAndBannersInAnyChunking) {
   }
 }
 
+// MariaDB 10.11 pads the column header with tabs, MySQL with spaces; both
+// are banners, never events (found by the end-to-end test on a real MariaDB).
+TEST(LogSplitterTest, TabPaddedMariadbBannerIsABanner) {
+  std::string s = "Time\t\t    Id Command\tArgument\n# Time: 1\n# User@Host: a\nselect 1;\n";
+  auto c = split(LogKind::mysql_slow, s, 4);
+  ASSERT_EQ(c.texts.size(), 2u);
+  EXPECT_TRUE(c.entries[0].banner);
+  EXPECT_FALSE(c.entries[1].banner);
+  // A query that merely starts with "Time" is no banner.
+  auto q = split(LogKind::mysql_slow, "# Time: 1\n# User@Host: a\nTime\tId Command Argument;\n", 4);
+  ASSERT_EQ(q.texts.size(), 1u);
+  EXPECT_FALSE(q.entries[0].banner);
+}
+
 TEST(LogSplitterTest, SlowLogLastEntryWithoutNewline) {
   std::string s = k_slow.substr(0, k_slow.size() - 1);
   auto c = split(LogKind::mysql_slow, s, 5);
