@@ -76,6 +76,9 @@ void SqliteStatement::bind_double(int index, double value) { sqlite3_bind_double
 void SqliteStatement::bind_text(int index, std::string_view value) {
   sqlite3_bind_text64(m_stmt, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
+void SqliteStatement::bind_text_nocopy(int index, std::string_view value) {
+  sqlite3_bind_text64(m_stmt, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
 void SqliteStatement::bind_optional_text(int index, const std::optional<std::string>& value) {
   if (value) bind_text(index, *value);
   else bind_null(index);

@@ -43,6 +43,9 @@ class SqliteStatement {
   void bind_double(int index, double value);
   void bind_text(int index, std::string_view value);
   void bind_optional_text(int index, const std::optional<std::string>& value);
+  // Binds without copying: `value` must stay valid and unchanged until the
+  // statement is reset or re-bound (the hot path of bulk inserts).
+  void bind_text_nocopy(int index, std::string_view value);
 
   // Runs one step: true when a row is available, false when done.
   Result<bool> step();

@@ -43,9 +43,17 @@ const Value* field(const Event& ev, const ColumnField& f) {
   return ev.fields().find(f.dotted);
 }
 
-std::optional<std::string> text_of(const Value* v) {
-  if (!v || v->is_null() || v->is_object() || v->is_array()) return std::nullopt;
-  return v->to_text();
+// Binds a field as text: strings without a copy (the event outlives the
+// step), numbers and booleans printed; absent, null, objects and arrays NULL.
+void bind_field_text(SqliteStatement& st, int index, const Value* v, std::string& scratch) {
+  if (!v || v->is_null() || v->is_object() || v->is_array()) {
+    st.bind_null(index);
+  } else if (v->is_string()) {
+    st.bind_text_nocopy(index, v->as_string());
+  } else {
+    scratch = v->to_text();
+    st.bind_text(index, scratch);
+  }
 }
 
 std::optional<double> number_of(const Value* v) {
@@ -131,34 +139,35 @@ Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events
   auto tx = SqliteTransaction::begin(m_db);
   if (!tx) return tl::unexpected(tx.error());
   std::vector<ItemOutcome> outcomes(events.size());
+  std::string scratch;
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& ev = events[i];
     if (ev.id().empty()) {
       outcomes[i] = {ItemStatus::rejected, "event has no id"};
       continue;
     }
+    SqliteStatement& st = m_insert;
+    st.reset();  // before m_doc changes: the previous row bound it without a copy
     m_doc.clear();
     append_json(m_doc, ev);
-    SqliteStatement& st = m_insert;
-    st.reset();
-    st.bind_text(1, ev.id());
+    st.bind_text_nocopy(1, ev.id());
     if (auto ts = ev.timestamp_us()) st.bind_int(2, *ts);
-    st.bind_optional_text(3, text_of(field(ev, k_dataset)));
-    st.bind_optional_text(4, text_of(field(ev, k_tenant)));
-    st.bind_optional_text(5, text_of(field(ev, k_host)));
-    st.bind_optional_text(6, text_of(field(ev, k_shipment)));
+    bind_field_text(st, 3, field(ev, k_dataset), scratch);
+    bind_field_text(st, 4, field(ev, k_tenant), scratch);
+    bind_field_text(st, 5, field(ev, k_host), scratch);
+    bind_field_text(st, 6, field(ev, k_shipment), scratch);
     bind_opt_int(st, 7, number_of(field(ev, k_part)));
     bind_opt_int(st, 8, number_of(field(ev, k_offset)));
-    st.bind_optional_text(9, text_of(field(ev, k_fingerprint)));
-    st.bind_optional_text(10, text_of(field(ev, k_digest)));
+    bind_field_text(st, 9, field(ev, k_fingerprint), scratch);
+    bind_field_text(st, 10, field(ev, k_digest), scratch);
     bind_opt_int(st, 11, number_of(field(ev, k_duration)));
     bind_opt_double(st, 12, number_of(field(ev, k_lock)));
     bind_opt_int(st, 13, number_of(field(ev, k_rows_sent)));
     bind_opt_int(st, 14, number_of(field(ev, k_rows_examined)));
-    st.bind_optional_text(15, text_of(field(ev, k_user)));
-    st.bind_optional_text(16, text_of(field(ev, k_schema)));
-    st.bind_text(17, source.mail_name);
-    st.bind_text(18, m_doc);
+    bind_field_text(st, 15, field(ev, k_user), scratch);
+    bind_field_text(st, 16, field(ev, k_schema), scratch);
+    st.bind_text_nocopy(17, source.mail_name);
+    st.bind_text_nocopy(18, m_doc);
     auto r = st.run();
     if (!r) {
       // Data errors concern this one event (e.g. larger than SQLite's
