@@ -301,7 +301,8 @@ TEST(Ingester, PipelineHookTransformsDropsAndSplits) {
     EXPECT_EQ(kind, LogKind::nginx_access);
     ++calls;
     if (ev.message().find("drop") != std::string_view::npos) return;
-    ev.set("parsed", Value(true));
+    static const Value k_parsed(true);
+    ev.fields()["parsed"] = k_parsed;
     Event copy = ev;
     out.push_back(std::move(ev));
     if (copy.message().find("twice") != std::string_view::npos) out.push_back(std::move(copy));
