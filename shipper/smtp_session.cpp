@@ -1,9 +1,12 @@
 #include "shipper/smtp_session.hpp"
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 #include <openssl/ssl.h>
@@ -92,6 +95,88 @@ SmtpVerdict verdict_from(const smtp_status_t* st, std::string_view what) {
   return v;
 }
 
+// Why STARTTLS failed, in words: libesmtp itself reports only "client
+// error" (handshake refused) or no status at all (STARTTLS not offered).
+struct TlsTrouble {
+  std::string host;
+  std::string what;
+};
+
+// OpenSSL chain verification (SSL_VERIFY_PEER): remembers the first error.
+int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
+  if (preverify_ok != 1) {
+    auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* trouble = ssl ? static_cast<TlsTrouble*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), 0)) : nullptr;
+    if (trouble && trouble->what.empty())
+      trouble->what = std::string("the MTA's TLS certificate does not verify: ") +
+                      X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+  }
+  return preverify_ok;
+}
+
+// libesmtp's STARTTLS events; *ok stays 0 (refuse) for every certificate
+// problem, so the session QUITs before MAIL FROM.
+void event_callback(smtp_session_t /*session*/, int event, void* arg, ...) {
+  auto* trouble = static_cast<TlsTrouble*>(arg);
+  va_list ap;
+  va_start(ap, arg);
+  switch (event) {
+    case SMTP_EV_EXTNA_STARTTLS:
+      trouble->what = "the server does not offer STARTTLS (starttls = required)";
+      break;
+    case SMTP_EV_INVALID_PEER_CERTIFICATE: {
+      long result = va_arg(ap, long);
+      int* ok = va_arg(ap, int*);
+      *ok = 0;
+      if (trouble->what.empty())
+        trouble->what = std::string("the MTA's TLS certificate does not verify: ") + X509_verify_cert_error_string(result);
+      break;
+    }
+    case SMTP_EV_NO_PEER_CERTIFICATE: {
+      int* ok = va_arg(ap, int*);
+      *ok = 0;
+      trouble->what = "the MTA presented no TLS certificate";
+      break;
+    }
+    case SMTP_EV_WRONG_PEER_CERTIFICATE: {
+      int* ok = va_arg(ap, int*);
+      const char* name = va_arg(ap, const char*);
+      *ok = 0;
+      trouble->what = "the MTA's TLS certificate is not for " + trouble->host + " (it names '" +
+                      (name ? name : "") + "'; libesmtp matches DNS names only)";
+      break;
+    }
+    default:
+      break;
+  }
+  va_end(ap);
+}
+
+// libesmtp looks for client certificates under $HOME/.authenticate and
+// aborts the handshake when it cannot stat them, which is what happens after
+// dropping root while HOME still names root's home. logpost uses no client
+// certificates: HOME points nowhere for the session and is restored after.
+class HomeOverride {
+ public:
+  HomeOverride() {
+    if (const char* h = std::getenv("HOME")) {
+      m_saved = h;
+      m_had = true;
+    }
+    ::setenv("HOME", "/nonexistent", 1);
+  }
+  ~HomeOverride() {
+    if (m_had) ::setenv("HOME", m_saved.c_str(), 1);
+    else ::unsetenv("HOME");
+  }
+  HomeOverride(const HomeOverride&) = delete;
+  HomeOverride& operator=(const HomeOverride&) = delete;
+
+ private:
+  std::string m_saved;
+  bool m_had = false;
+};
+
 struct SessionDeleter {
   void operator()(smtp_session_t s) const { smtp_destroy_session(s); }
 };
@@ -124,6 +209,8 @@ std::vector<SmtpVerdict> EsmtpSession::send(std::span<const OutgoingMail> mails)
     smtp_set_timeout(session.get(), which | Timeout_OVERRIDE_RFC2822_MINIMUM, timeout_ms);
 
   std::unique_ptr<SSL_CTX, SslCtxDeleter> ssl_ctx;
+  TlsTrouble tls_trouble{m_settings.host, {}};
+  std::optional<HomeOverride> home_override;
   switch (m_settings.tls) {
     case SmtpSettings::Tls::none:
       smtp_starttls_enable(session.get(), Starttls_DISABLED);
@@ -135,11 +222,18 @@ std::vector<SmtpVerdict> EsmtpSession::send(std::span<const OutgoingMail> mails)
       ssl_ctx.reset(SSL_CTX_new(TLS_client_method()));
       if (!ssl_ctx) return all(SmtpVerdict::Status::temporary, "cannot create a TLS context");
       SSL_CTX_set_min_proto_version(ssl_ctx.get(), TLS1_2_VERSION);
+      // With TLS 1.3, libesmtp 1.1.0 (Debian 12) against Postfix stalls after
+      // the EHLO that follows STARTTLS until the SMTP timeout, then QUITs
+      // without sending (seen in tests/integration/shipper/starttls.sh).
+      SSL_CTX_set_max_proto_version(ssl_ctx.get(), TLS1_2_VERSION);
       int ok = m_settings.ca_file.empty()
                    ? SSL_CTX_set_default_verify_paths(ssl_ctx.get())
                    : SSL_CTX_load_verify_locations(ssl_ctx.get(), m_settings.ca_file.c_str(), nullptr);
       if (ok != 1) return all(SmtpVerdict::Status::temporary, "cannot load CA certificates for STARTTLS");
-      SSL_CTX_set_verify(ssl_ctx.get(), SSL_VERIFY_PEER, nullptr);
+      SSL_CTX_set_verify(ssl_ctx.get(), SSL_VERIFY_PEER, verify_callback);
+      SSL_CTX_set_ex_data(ssl_ctx.get(), 0, &tls_trouble);
+      smtp_set_eventcb(session.get(), event_callback, &tls_trouble);
+      home_override.emplace();
       smtp_starttls_set_ctx(session.get(), ssl_ctx.get());
       smtp_starttls_enable(session.get(), m_settings.tls == SmtpSettings::Tls::required ? Starttls_REQUIRED
                                                                                          : Starttls_ENABLED);
@@ -177,7 +271,8 @@ std::vector<SmtpVerdict> EsmtpSession::send(std::span<const OutgoingMail> mails)
   if (!smtp_start_session(session.get())) {
     // Nothing was accepted unless a message status says so (a session can
     // fail after some messages went through).
-    std::string why = "cannot talk to the MTA at " + server + ": " + esmtp_error();
+    std::string why = "cannot talk to the MTA at " + server + ": " +
+                      (tls_trouble.what.empty() ? esmtp_error() : "STARTTLS: " + tls_trouble.what);
     for (size_t i = 0; i < mails.size(); ++i) {
       const smtp_status_t* st = smtp_message_transfer_status(messages[i]);
       if (st && st->code >= 200 && st->code < 300) verdicts[i] = verdict_from(st, "DATA");
@@ -191,6 +286,9 @@ std::vector<SmtpVerdict> EsmtpSession::send(std::span<const OutgoingMail> mails)
     SmtpVerdict data = verdict_from(smtp_message_transfer_status(messages[i]), "DATA");
     if (!readers[i]->error.empty()) {
       verdicts[i] = SmtpVerdict{SmtpVerdict::Status::temporary, 0, readers[i]->error};
+    } else if (data.code == 0 && rcpt.code == 0 && !tls_trouble.what.empty()) {
+      // The session QUIT before MAIL FROM because of STARTTLS.
+      verdicts[i] = SmtpVerdict{SmtpVerdict::Status::temporary, 0, "STARTTLS: " + tls_trouble.what};
     } else if (rcpt.status != SmtpVerdict::Status::accepted && rcpt.code != 0) {
       verdicts[i] = rcpt;  // the refusal came at RCPT TO; DATA was never sent
     } else {
