@@ -27,7 +27,9 @@ printf 'bad utf8 \xff\xfe \xc3\x28 end\nsecond\n' >"$in/utf8.log"
 mkdir "$in/adir"
 ln -s "$in/good.log" "$in/link.log"
 gen_access 300 "$in/forgz.log"
-gzip -c "$in/forgz.log" | head -c 3000 >"$in/truncated.gz"
+gzip -c "$in/forgz.log" >"$in/whole.gz"
+head -c 3000 "$in/whole.gz" >"$in/truncated.gz"  # no pipe: head closing it early would SIGPIPE gzip under pipefail
+rm "$in/whole.gz"
 gzip -c "$in/forgz.log" >"$in/flipped.gz"
 printf '\x00\x00\x00\x00\x00\x00\x00\x00' | dd of="$in/flipped.gz" bs=1 seek=200 conv=notrunc status=none
 
