@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "common/atomic_file.hpp"
 #include "common/crypto.hpp"
 
 namespace logpost {
@@ -273,6 +274,15 @@ Result<void> verify(const ShipmentHeaders& headers, std::string_view attachment_
   if (!constant_time_equal(*expected, signature_value))
     return fail(ErrorCode::signature, "signature does not match (forged, tampered, or signed with another key)");
   return {};
+}
+
+Result<std::string> read_signing_key_file(const std::filesystem::path& path) {
+  auto content = read_small_file(path, 64 * 1024);
+  if (!content) return fail(ErrorCode::config, "signing key " + path.string() + ": " + content.error().message);
+  std::string key = std::move(*content);
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.empty()) return fail(ErrorCode::config, "signing key " + path.string() + ": key file is empty");
+  return key;
 }
 
 std::string make_shipment_id(std::string_view tenant, std::string_view host, std::string_view file_id) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -88,6 +89,12 @@ Result<std::string> sign(const ShipmentHeaders& headers, std::string_view attach
 // ErrorCode::signature unless `signature_value` is the right signature.
 Result<void> verify(const ShipmentHeaders& headers, std::string_view attachment_sha256, std::string_view key,
                     std::string_view signature_value);
+
+// Reads a signing key file as docs/shipment-format.md defines it: the file's
+// bytes with trailing CR/LF removed (so `echo secret > key` works). Both the
+// shipper and the ingester read keys through this, so they cannot disagree.
+// Errors: unreadable, larger than 64 KiB, or empty -> ErrorCode::config.
+Result<std::string> read_signing_key_file(const std::filesystem::path& path);
 
 // Deterministic ids: a re-sent part carries the same Message-ID.
 std::string make_shipment_id(std::string_view tenant, std::string_view host, std::string_view file_id);

@@ -1,6 +1,8 @@
 // ingest_settings.cpp — the key table of logpost-ingest and its reading.
 #include "ingester/ingest_settings.hpp"
 
+#include "common/envelope.hpp"
+
 #include <array>
 #include <vector>
 
@@ -86,18 +88,12 @@ Result<IngestSettings> settings_from_config(const Config& config, const std::fil
   };
   for (const auto& [tenant, raw_path] : config.get_family("tenant.*.signing_key_file")) {
     std::string key_name = "tenant." + tenant + ".signing_key_file";
-    auto content = read_small_file(resolve(base_dir, raw_path), 64 * 1024);
-    if (!content) {
-      problem(key_name, content.error().message);
+    auto key = read_signing_key_file(resolve(base_dir, raw_path));
+    if (!key) {
+      problem(key_name, key.error().message);
       continue;
     }
-    std::string key = std::move(*content);
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-    if (key.empty()) {
-      problem(key_name, "key file is empty");
-      continue;
-    }
-    s.tenant_keys[tenant] = std::move(key);
+    s.tenant_keys[tenant] = std::move(*key);
   }
   s.require_signature = config.get_bool("require_signature");
   s.accept_unknown_tenants = config.get_bool("accept_unknown_tenants");

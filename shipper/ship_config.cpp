@@ -1,5 +1,6 @@
 #include "shipper/ship_config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <unistd.h>
@@ -46,18 +47,13 @@ constexpr std::array k_keys{
               "IANA zone of the logs' local timestamps; default: the box's (/etc/timezone, /etc/localtime), else UTC."},
 };
 
-Result<std::string> read_secret(const std::filesystem::path& path, const char* what, bool first_line) {
+// The SMTP AUTH password: the first line of the file.
+Result<std::string> read_password_file(const std::filesystem::path& path) {
   auto content = read_small_file(path, 1u << 20);
-  if (!content) return fail(ErrorCode::config, std::string(what) + " " + path.string() + ": " + content.error().message);
+  if (!content) return fail(ErrorCode::config, "smtp_password_file " + path.string() + ": " + content.error().message);
   std::string s = std::move(*content);
-  if (first_line) {
-    auto nl = s.find_first_of("\r\n");
-    if (nl != std::string::npos) s.resize(nl);
-  }
-  // docs/shipment-format.md: the key is the file's bytes without trailing
-  // CR/LF, so `echo secret > key` and an editor's final newline both work.
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  if (s.empty()) return fail(ErrorCode::config, std::string(what) + " " + path.string() + " is empty");
+  s.resize(std::min(s.size(), s.find_first_of("\r\n")));
+  if (s.empty()) return fail(ErrorCode::config, "smtp_password_file " + path.string() + " is empty");
   return s;
 }
 
@@ -139,7 +135,7 @@ Result<ShipSettings> load_ship_settings(const Config& config, const std::optiona
   if (!s.smtp_user.empty()) {
     if (password_file.empty()) {
       problem("smtp_password_file", "smtp_user is set but no smtp_password_file");
-    } else if (auto pw = read_secret(password_file, "smtp_password_file", true)) {
+    } else if (auto pw = read_password_file(password_file)) {
       s.smtp_password = *pw;
     } else {
       problem("smtp_password_file", pw.error().message);
@@ -151,7 +147,7 @@ Result<ShipSettings> load_ship_settings(const Config& config, const std::optiona
 
   auto key_file = config.get_path("signing_key_file");
   if (!key_file.empty()) {
-    if (auto key = read_secret(key_file, "signing_key_file", false)) s.signing_key = *key;
+    if (auto key = read_signing_key_file(key_file)) s.signing_key = *key;
     else problem("signing_key_file", key.error().message);
   }
 

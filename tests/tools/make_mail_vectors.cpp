@@ -52,11 +52,9 @@ Result<void> make_vector(const fs::path& json_path) {
   std::string gz = gzip_compress(*log, 6);
   std::optional<std::string> signature;
   if (o.find("key")->is_string()) {
-    auto key = read_small_file(dir / o.find("key")->as_string());
+    auto key = read_signing_key_file(dir / o.find("key")->as_string());
     if (!key) return tl::unexpected(key.error());
-    std::string k = *key;
-    while (!k.empty() && (k.back() == '\n' || k.back() == '\r')) k.pop_back();
-    auto sig = sign(h, sha256_hex(gz), k);
+    auto sig = sign(h, sha256_hex(gz), *key);
     if (!sig) return tl::unexpected(sig.error());
     signature = *sig;
   }
@@ -74,8 +72,14 @@ int main(int argc, char** argv) {
     std::cerr << "usage: make_mail_vectors DIR\n";
     return exit_code::usage;
   }
+  std::error_code ec;
+  fs::directory_iterator dir(argv[1], ec);
+  if (ec) {
+    std::cerr << "make_mail_vectors: " << argv[1] << ": " << ec.message() << "\n";
+    return exit_code::no_input;
+  }
   int rc = 0;
-  for (const auto& entry : fs::directory_iterator(argv[1])) {
+  for (const auto& entry : dir) {
     if (entry.path().extension() != ".json") continue;
     if (auto r = make_vector(entry.path()); !r) {
       std::cerr << entry.path().filename().string() << ": " << r.error().message << "\n";

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+
+#include <unistd.h>
 
 #include "common/crypto.hpp"
 
@@ -192,6 +196,23 @@ TEST(EnvelopeTest, CanonicalSigningInputIsTheDocumentedForm) {
   EXPECT_EQ(input->substr(input->size() - 83), "attachment-sha256:" + k_attachment_sha + "\n");
   EXPECT_EQ(std::count(input->begin(), input->end(), '\n'), 17);
   EXPECT_EQ(*sign(sample_headers(), k_attachment_sha, k_key), "hmac-sha256=" + hmac_sha256_hex(k_key, *input));
+}
+
+TEST(EnvelopeTest, SigningKeyFileDropsTrailingLineEndsOnly) {
+  auto dir = std::filesystem::temp_directory_path() / ("logpost-key-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const char* name, std::string_view bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+    return dir / name;
+  };
+  EXPECT_EQ(*read_signing_key_file(write("lf", "se cret\n")), "se cret");
+  EXPECT_EQ(*read_signing_key_file(write("crlf", "secret\r\n\r\n")), "secret");
+  EXPECT_EQ(*read_signing_key_file(write("inner", "a\nb\n")), "a\nb");
+  auto empty = read_signing_key_file(write("empty", "\n"));
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, ErrorCode::config);
+  EXPECT_FALSE(read_signing_key_file(dir / "missing"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(EnvelopeTest, IdsAreDeterministic) {

@@ -23,9 +23,9 @@ std::string read(const fs::path& p) {
 }
 
 std::string key_from(const fs::path& p) {
-  std::string k = read(p);
-  while (!k.empty() && (k.back() == '\n' || k.back() == '\r')) k.pop_back();
-  return k;
+  auto key = read_signing_key_file(p);
+  EXPECT_TRUE(key) << p;
+  return key ? *key : std::string();
 }
 
 class ShipmentVectorTest : public ::testing::TestWithParam<std::string> {};
