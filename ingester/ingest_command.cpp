@@ -1,8 +1,10 @@
 // ingest_command.cpp — argument parsing, daemon loop.
 #include "ingester/ingest_command.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -11,6 +13,8 @@
 #include "ingester/ingester.hpp"
 #include "ingester/log_line.hpp"
 #include "ingester/maildir_watcher.hpp"
+#include "ingester/metrics_exposition.hpp"
+#include "ingester/metrics_server.hpp"
 #include "ingester/pipeline_set.hpp"
 #include "ingester/sink_factory.hpp"
 
@@ -31,6 +35,23 @@ int usage(std::string_view why) {
 int report(const Error& e, std::string_view what) {
   log_event(LogLevel::error, what, {{"code", error_code_name(e.code)}, {"reason", e.message}});
   return exit_code_for(e.code);
+}
+
+// The endpoint reads the ingester's counters (atomic fields) and measures
+// new/ itself at each scrape, through its own copy of the Maildir (a Maildir
+// object belongs to one thread).
+Result<std::unique_ptr<MetricsServer>> start_metrics(const std::string& listen, const Ingester& ingester,
+                                                     const Maildir& maildir) {
+  auto address = parse_loopback_listen_address(listen);
+  if (!address) return tl::unexpected(address.error().with_context("metrics_listen"));
+  const int64_t start_time_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return MetricsServer::start(*address, [&ingester, probe = maildir, start_time_s] {
+    MaildirBacklog backlog;
+    if (auto names = probe.list_new()) backlog.mails = names->size();
+    if (auto age = probe.oldest_new_age()) backlog.oldest_age_s = age->count();
+    return format_exposition(ingest_metric_samples(ingester.stats(), backlog, start_time_s));
+  });
 }
 
 }  // namespace
@@ -135,6 +156,14 @@ int ingest_main(std::span<const std::string_view> args) {
 
   auto watcher = MaildirWatcher::open(maildir->new_dir());
   if (!watcher) return finish(report(watcher.error(), "startup_failed"));
+  // Daemon only: a --once run is over before anyone could scrape it.
+  std::unique_ptr<MetricsServer> metrics;
+  if (!settings->metrics_listen.empty()) {
+    auto server = start_metrics(settings->metrics_listen, ingester, *maildir);
+    if (!server) return finish(report(server.error(), "startup_failed"));
+    metrics = std::move(*server);
+    log_event(LogLevel::info, "metrics_listening", {{"address", metrics->address().text()}, {"path", "/metrics"}});
+  }
   RetryPolicy backoff(settings->retry_initial, settings->retry_max, settings->retry_give_up);
   unsigned failures = 0;
   auto last_stats = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 #include "common/atomic_file.hpp"
 #include "common/log_splitter.hpp"
 #include "ingester/elasticsearch_sink.hpp"
+#include "ingester/listen_address.hpp"
 
 #ifndef LOGPOST_DEFAULT_PIPELINES_DIR
 #define LOGPOST_DEFAULT_PIPELINES_DIR "/usr/share/logpost/pipelines"
@@ -59,7 +60,9 @@ constexpr std::array k_keys{
     ConfigKey{"patterns_dir", ConfigType::path, LOGPOST_DEFAULT_PATTERNS_DIR, "The grok pattern library."},
     ConfigKey{"geoip_dir", ConfigType::path, "/usr/share/GeoIP", "Default directory of .mmdb databases."},
     ConfigKey{"metrics_listen", ConfigType::string, "",
-              "Reserved: loopback address:port for Prometheus metrics (not implemented yet; must be empty)."},
+              "Daemon: serve Prometheus metrics (GET /metrics, text format 0.0.4) on this loopback address:port "
+              "(127.0.0.1:9187, [::1]:9187, localhost:9187); unauthenticated, so other addresses are refused. "
+              "Empty = no endpoint; --once never opens it."},
 };
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::filesystem::path& p) {
@@ -142,7 +145,10 @@ Result<IngestSettings> settings_from_config(const Config& config, const std::fil
   for (const auto& [name, value] : family)
     if (!parse_log_kind(name)) problem("pipeline." + name, "unknown log kind '" + name + "'");
   s.metrics_listen = config.get_string("metrics_listen");
-  if (!s.metrics_listen.empty()) problem("metrics_listen", "the Prometheus endpoint is not implemented yet");
+  if (!s.metrics_listen.empty()) {
+    auto address = parse_loopback_listen_address(s.metrics_listen);
+    if (!address) problem("metrics_listen", address.error().message);
+  }
   if (!errors.empty()) {
     errors.pop_back();
     return fail(ErrorCode::config, errors);

@@ -5,11 +5,11 @@ namespace logpost::ingester {
 
 std::string IngestStats::format() const {
   std::string out;
-  auto add = [&](const char* key, auto value) {
+  auto add = [&](const char* key, const auto& stat) {
     if (!out.empty()) out += ' ';
     out += key;
     out += '=';
-    out += std::to_string(value);
+    out += std::to_string(stat.load());
   };
   add("mails_seen", mails_seen);
   add("mails_ingested", mails_ingested);
