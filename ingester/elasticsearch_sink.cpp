@@ -25,17 +25,15 @@ constexpr ConfigKey k_keys[] = {
      "Time allowed for one whole request; on expiry the request is retried on the next host."},
     {"elasticsearch.bulk_max_bytes", ConfigType::size, "5M", "Largest bulk request body (NDJSON, before gzip)."},
     {"elasticsearch.bulk_max_documents", ConfigType::integer, "5000", "Most documents in one bulk request."},
-    {"elasticsearch.linger", ConfigType::duration, "1s",
-     "Longest time the ingester holds a partial batch before writing it."},
     {"elasticsearch.compression", ConfigType::choice, "gzip", "Compression of request bodies.", "none|gzip"},
     {"elasticsearch.namespace", ConfigType::string, "default",
      "Data stream namespace: events go to logs-<dataset>-<namespace>. a-z 0-9 . _ only."},
     {"elasticsearch.tenant.*.namespace", ConfigType::string, "",
      "Namespace for the events of one tenant (the shipment's X-Logpost-Tenant)."},
     {"elasticsearch.retry_max_attempts", ConfigType::integer, "0",
-     "Attempts per event on 429/5xx before it is dead-lettered; 0 = keep retrying (the mail stays queued)."},
-    {"elasticsearch.retry_initial_backoff", ConfigType::duration, "500ms", "First wait after a temporary failure."},
-    {"elasticsearch.retry_max_backoff", ConfigType::duration, "60s", "Cap of the doubling, jittered wait."},
+     "Dead-letter a document (with Elasticsearch's last reason) once Elasticsearch has answered 429/5xx for it "
+     "this many times; failed requests and outages never count. 0 = keep retrying (up to retry_give_up; the "
+     "mail stays in new/). The wait between attempts is retry_initial / retry_max."},
 };
 
 Result<std::string> read_secret(const std::filesystem::path& file) {
@@ -152,7 +150,6 @@ Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config&
   } else {
     o.bulk_max_documents = static_cast<size_t>(docs);
   }
-  o.linger = config.get_duration("elasticsearch.linger");
   o.compress = config.get_string("elasticsearch.compression") == "gzip";
 
   o.encoder.default_namespace = config.get_string("elasticsearch.namespace");
@@ -171,12 +168,6 @@ Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config&
                        ": elasticsearch.retry_max_attempts must be 0..1000000");
   } else {
     o.retry_max_attempts = static_cast<uint32_t>(attempts);
-  }
-  o.retry_initial_backoff = config.get_duration("elasticsearch.retry_initial_backoff");
-  o.retry_max_backoff = config.get_duration("elasticsearch.retry_max_backoff");
-  if (o.retry_max_backoff < o.retry_initial_backoff) {
-    problems.push_back(config.origin_of("elasticsearch.retry_max_backoff") +
-                       ": elasticsearch.retry_max_backoff is below elasticsearch.retry_initial_backoff");
   }
 
   if (!problems.empty()) {
@@ -216,6 +207,25 @@ Result<std::unique_ptr<Sink>> make_elasticsearch_sink(const ElasticsearchSinkOpt
 }
 
 void ElasticsearchSink::next_host() { m_host = (m_host + 1) % m_options.hosts.size(); }
+
+void ElasticsearchSink::count_attempt(std::string_view id, ItemOutcome& outcome) {
+  if (m_options.retry_max_attempts == 0) return;
+  if (outcome.status != ItemStatus::retry) {
+    if (!m_attempts.empty()) m_attempts.erase(std::string(id));
+    return;
+  }
+  // Forgetting every count is safe (it only allows more attempts) and keeps
+  // memory bounded when mails with failing documents are abandoned.
+  if (m_attempts.size() >= k_max_tracked_items) m_attempts.clear();
+  auto [it, inserted] = m_attempts.try_emplace(std::string(id), 0);
+  if (++it->second < m_options.retry_max_attempts) return;
+  m_attempts.erase(it);
+  outcome = {ItemStatus::rejected, "gave up after " + std::to_string(m_options.retry_max_attempts) +
+                                       " attempts (elasticsearch.retry_max_attempts): " + outcome.reason};
+  --m_stats.retried;
+  ++m_stats.rejected;
+  ++m_stats.gave_up;
+}
 
 Result<std::vector<ItemOutcome>> ElasticsearchSink::write(std::span<const Event> events, const BatchSource& source) {
   (void)source;  // provenance travels inside the events' own fields
@@ -305,7 +315,11 @@ Result<void> ElasticsearchSink::send_range(std::span<const Event> events, size_t
   if (!response) {
     ++m_stats.request_failures;
     if (response.error().code == ErrorCode::temporary) next_host();
-    return tl::unexpected(response.error().with_context("Elasticsearch bulk request"));
+    Error e = response.error().with_context("Elasticsearch bulk request");
+    if (e.code == ErrorCode::config && m_options.hosts[m_host].starts_with("https://")) {
+      e.message += " (check elasticsearch.ca_file, elasticsearch.tls_verify and the host name in the URL)";
+    }
+    return tl::unexpected(std::move(e));
   }
 
   BulkResponse verdict = classify_bulk_response(response->status, response->body, ids);
@@ -313,14 +327,15 @@ Result<void> ElasticsearchSink::send_range(std::span<const Event> events, size_t
   if (verdict.verdict != BulkVerdict::processed) ++m_stats.request_failures;
   switch (verdict.verdict) {
     case BulkVerdict::processed:
-      for (size_t k = 0; k < index.size(); ++k) {
-        outcomes[index[k]] = std::move(verdict.items[k]);
-        decided[index[k]] = 1;
-      }
       m_stats.created += verdict.counts.created;
       m_stats.conflicts += verdict.counts.conflicts;
       m_stats.retried += verdict.counts.retry;
       m_stats.rejected += verdict.counts.rejected;
+      for (size_t k = 0; k < index.size(); ++k) {
+        outcomes[index[k]] = std::move(verdict.items[k]);
+        decided[index[k]] = 1;
+        count_attempt(ids[k], outcomes[index[k]]);
+      }
       return {};
     case BulkVerdict::too_large:
     case BulkVerdict::bad_request: {

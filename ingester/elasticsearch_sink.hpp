@@ -9,7 +9,8 @@
 // answer (es_bulk_response.hpp):
 //
 //   item 201 / 409 on create      -> delivered (409: stored by an earlier try)
-//   item 429 / 5xx                -> retry, only those items
+//   item 429 / 5xx                -> retry, only those items (rejected on
+//                                    the retry_max_attempts-th such answer)
 //   item 400 / 404 / other 4xx    -> rejected with Elasticsearch's reason
 //   request 413                   -> halve and resend inside write(); a
 //                                    single document refused with 413 is
@@ -31,9 +32,23 @@
 // Events without an id are rejected (an ingester bug, never sent without
 // an _id: that would break idempotency).
 //
-// The sink never waits or retries on its own: linger and the retry limits
-// are read here from the configuration for the ingester core, which owns
-// batching, backoff and the dead-letter store.
+// The sink never waits or retries on its own: the ingester core owns
+// batching, backoff (its retry_initial / retry_max / retry_give_up keys) and
+// the dead-letter store. The one retry knob of its own is a count:
+//
+//   retry_max_attempts = N (> 0): when Elasticsearch has answered 429/5xx
+//   for the same document (same _id) N times, the N-th answer reports it
+//   `rejected` with "gave up after N attempts (elasticsearch.
+//   retry_max_attempts): <Elasticsearch's last reason>", so the core
+//   dead-letters it and the mail can leave new/. Only item answers count:
+//   a whole request that failed (refused, timeout, request-level 429/5xx)
+//   or items never sent because an earlier request failed count nothing,
+//   so an outage never dead-letters anything (the mail waits instead).
+//   0 = no limit: the core retries until retry_give_up, the mail stays in
+//   new/ and the next scan resumes it.
+//   The counts live in memory (per process, reset by a restart; at most
+//   k_max_tracked_items ids, then forgotten wholesale: a forgotten count
+//   only means more attempts, never a lost document).
 //
 // SECURITY: credentials come from files (password_file, api_key_file), never
 // from the command line or the URL (a URL with user:password@ is refused),
@@ -52,6 +67,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/config.hpp"
@@ -68,11 +84,9 @@ struct ElasticsearchSinkOptions {
   uint64_t bulk_max_bytes = uint64_t{5} << 20;  // uncompressed NDJSON per request
   size_t bulk_max_documents = 5000;
   bool compress = true;  // gzip request bodies (Content-Encoding: gzip)
-  // For the ingester core (the sink itself never waits or retries):
-  std::chrono::milliseconds linger{1000};  // flush a partial batch after this long
-  uint32_t retry_max_attempts = 0;         // per item before dead-lettering; 0 = no limit
-  std::chrono::milliseconds retry_initial_backoff{500};
-  std::chrono::milliseconds retry_max_backoff{60'000};
+  // Item answers of 429/5xx per document before it is rejected (see above);
+  // 0 = no limit.
+  uint32_t retry_max_attempts = 0;
 };
 
 struct ElasticsearchSinkStats {
@@ -85,6 +99,7 @@ struct ElasticsearchSinkStats {
   uint64_t retried = 0;           // items reported retry
   uint64_t rejected = 0;          // items reported rejected
   uint64_t splits = 0;            // 413 / 400 halvings
+  uint64_t gave_up = 0;           // items rejected by retry_max_attempts (also in `rejected`)
 };
 
 // True when a --store value names Elasticsearch (http:// or https://).
@@ -116,6 +131,9 @@ class ElasticsearchSink final : public Sink {
   [[nodiscard]] const ElasticsearchSinkStats& stats() const { return m_stats; }
   [[nodiscard]] const std::string& current_host() const { return m_options.hosts[m_host]; }
 
+  // Bound of the per-document attempt counts kept for retry_max_attempts.
+  static constexpr size_t k_max_tracked_items = 1'000'000;
+
  private:
   ElasticsearchSink(ElasticsearchSinkOptions options, EsBulkEncoder encoder, std::unique_ptr<HttpTransport> transport);
 
@@ -123,6 +141,8 @@ class ElasticsearchSink final : public Sink {
   Result<void> send_range(std::span<const Event> events, size_t begin, size_t end, std::vector<ItemOutcome>& outcomes,
                           std::vector<uint8_t>& decided);
   void next_host();
+  // Applies retry_max_attempts to one item answer of a processed request.
+  void count_attempt(std::string_view id, ItemOutcome& outcome);
 
   ElasticsearchSinkOptions m_options;
   EsBulkEncoder m_encoder;
@@ -132,6 +152,7 @@ class ElasticsearchSink final : public Sink {
   std::vector<size_t> m_offsets;  // per event: where its lines start in m_body
   std::string m_gzip;             // the compressed request, reused
   std::optional<Error> m_stopped;  // set on 401/403
+  std::unordered_map<std::string, uint32_t> m_attempts;  // _id -> 429/5xx answers so far
   ElasticsearchSinkStats m_stats;
 };
 

@@ -158,6 +158,10 @@ Result<HttpResponse> CurlEasy::perform(const HttpRequest& request) {
                   where + ": response larger than " + std::to_string(m_options.max_response_bytes) + " bytes");
     }
     std::string detail = m_handle->error[0] ? m_handle->error : curl_easy_strerror(rc);
+    // Name the TLS failure plainly: the operator's next step (trust the
+    // right CA, fix the host name) differs from a network problem's.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) detail = "TLS certificate verification failed: " + detail;
+    if (rc == CURLE_SSL_CACERT_BADFILE) detail = "cannot load the CA file: " + detail;
     return fail(code_for(rc), where + ": " + detail);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

@@ -15,6 +15,9 @@
 //                         another host.
 //   ErrorCode::config     malformed URL, unsupported scheme, certificate not
 //                         trusted or CA file unreadable: retrying cannot help.
+//                         A refused certificate (unknown CA, host name not in
+//                         it, expired) says "TLS certificate verification
+//                         failed: <libcurl's words>".
 //   ErrorCode::too_large  the response body exceeded max_response_bytes.
 // HTTP statuses are not errors here: a 500 is a response like any other and
 // the caller classifies it. Credentials never appear in error messages.

@@ -2,6 +2,7 @@
 #include "ingester/sink_factory.hpp"
 
 #include "ingester/elasticsearch_sink.hpp"
+#include "ingester/log_line.hpp"
 #include "ingester/sqlite_sink.hpp"
 
 namespace logpost::ingester {
@@ -28,6 +29,15 @@ Result<OpenedStore> open_store(const StoreSpec& spec, const IngestSettings& sett
   }
   auto options = elasticsearch_options_from_config(*settings.config, spec.location);
   if (!options) return tl::unexpected(options.error());
+  if (!options->http.verify_tls) {
+    bool https = false;
+    for (const auto& host : options->hosts) https = https || host.starts_with("https://");
+    if (https) {
+      log_event(LogLevel::warn, "tls_verify_off",
+                {{"reason", "elasticsearch.tls_verify = no: the server's certificate and host name are not checked; "
+                            "anyone on the path can read and alter events and credentials"}});
+    }
+  }
   auto sink = make_elasticsearch_sink(*options);
   if (!sink) return tl::unexpected(sink.error());
   std::filesystem::path ledger =

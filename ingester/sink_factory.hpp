@@ -6,6 +6,8 @@
 //                             options from the elasticsearch.* keys, the URL
 //                             list replacing elasticsearch.hosts). The ledger
 //                             is `state_db`, default <maildir>/logpost-ingest-state.sqlite.
+//                             With elasticsearch.tls_verify = no and an https
+//                             host, logs the warning `tls_verify_off`.
 //
 // Errors: ErrorCode::config for an unknown scheme or empty path; the sink's
 // own open errors otherwise.

@@ -53,6 +53,11 @@ Start-up: binds 127.0.0.1 on a free port, writes the port to --port-file
 --idle-exit seconds without requests, or on /_contract/shutdown.
 Auth: with --api-key K every request needs "Authorization: ApiKey K";
 with --basic user:password, basic auth; otherwise none (401 otherwise).
+TLS: with --tls-cert FILE --tls-key FILE (PEM) it speaks HTTPS only. A client
+that rejects the certificate aborts the connection; stats
+"tls_handshake_failures" counts the handshakes that failed on the server's
+side (with TLS 1.3 a client's rejection may come after it), and the server
+carries on.
 
 Python 3 standard library only.
 """
@@ -64,6 +69,7 @@ import json
 import os
 import random
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -91,7 +97,7 @@ class State:
         self.stats = {"requests": 0, "bulk_requests": 0, "connections": 0, "items": 0,
                       "created": 0, "conflicts": 0, "rejected": 0, "failed_injected": 0,
                       "request_faults": 0, "resets": 0, "too_large": 0, "bytes_received": 0,
-                      "gzip_requests": 0}
+                      "gzip_requests": 0, "tls_handshake_failures": 0}
         self.last_activity = time.monotonic()
 
     def set_faults(self, faults):
@@ -173,6 +179,15 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "es-contract-server/1 (not Elasticsearch)"
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            # The handshake runs here, in the connection's own thread, so a
+            # client that stalls or refuses our certificate blocks no one.
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                with STATE.lock:
+                    STATE.stats["tls_handshake_failures"] += 1
+                raise
         super().setup()
         with STATE.lock:
             STATE.stats["connections"] += 1
@@ -511,6 +526,14 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(405, es_error(405, "method_not_allowed", self.command))
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A refused TLS handshake or a client gone mid-request is part of the
+        # tests; print one line, not a traceback.
+        if os.environ.get("ES_CONTRACT_VERBOSE"):
+            sys.stderr.write("es-contract: connection error: %r\n" % (sys.exc_info()[1],))
+
+
 def watchdog(server, parent_pid, idle_exit):
     while True:
         time.sleep(0.2)
@@ -534,7 +557,11 @@ def main():
     ap.add_argument("--idle-exit", type=float, default=600.0, help="exit after this many idle seconds")
     ap.add_argument("--api-key", help="require Authorization: ApiKey <this>")
     ap.add_argument("--basic", help="require basic auth user:password")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    ap.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
 
     SERVER_AUTH["api_key"] = args.api_key
     SERVER_AUTH["basic"] = args.basic
@@ -542,14 +569,19 @@ def main():
 
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     port = server.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.rename(tmp, args.port_file)
-    print("es-contract-server listening on 127.0.0.1:%d (not Elasticsearch)" % port, flush=True)
+    print("es-contract-server listening on %s://127.0.0.1:%d (not Elasticsearch)"
+          % ("https" if args.tls_cert else "http", port), flush=True)
     threading.Thread(target=watchdog, args=(server, args.parent_pid, args.idle_exit), daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.2)

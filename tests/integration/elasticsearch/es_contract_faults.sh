@@ -6,36 +6,16 @@
 # Elasticsearch (see tests/es-contract-server/es_contract_server.py).
 set -euo pipefail
 
-: "${LOGPOST_SOURCE_DIR:=$(cd "$(dirname "$0")/../../.." && pwd)}"
 : "${LOGPOST_BUILD_DIR:?LOGPOST_BUILD_DIR must point at the build directory}"
 HARNESS="$LOGPOST_BUILD_DIR/tests/integration/elasticsearch/es_fault_harness"
 [ -x "$HARNESS" ] || HARNESS="$(find "$LOGPOST_BUILD_DIR" -name es_fault_harness -type f -perm -u+x | head -n1)"
-SERVER="$LOGPOST_SOURCE_DIR/tests/es-contract-server/es_contract_server.py"
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+source "$(dirname "$0")/es_lib.sh"
 
 WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'stop_servers; rm -rf "$WORK"' EXIT
 
-# Starts a server; prints its port. Extra args go to the server.
-start_server() {
-  local name=$1; shift
-  python3 "$SERVER" --port-file "$WORK/$name.port" --parent-pid $$ --idle-exit 300 "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
-  local deadline=$((SECONDS + 20))
-  while [ ! -s "$WORK/$name.port" ]; do
-    if [ $SECONDS -ge $deadline ]; then echo "server $name did not start:"; cat "$WORK/$name.log"; exit 1; fi
-    sleep 0.05  # polling for the port file, bounded by the deadline
-  done
-  cat "$WORK/$name.port"
-}
-
-PORT=$(start_server main)
-URL="http://127.0.0.1:$PORT"
+start_server main
+URL="http://127.0.0.1:$ES_PORT"
 MAPPING='"mapping":{"http.response.status_code":"long"}'
 FAILED=0
 run() {
@@ -49,6 +29,9 @@ run clean          --faults "{}" --expect-connections 1
 run mapping-errors --faults "{$MAPPING}" --bad-every 97
 run storm-429      --faults '{"item_status":{"status":429,"count":2500}}'
 run random-items   --faults "{\"seed\":7,\"random_item_failures\":{\"probability\":0.15,\"status\":503},$MAPPING}" --bad-every 101
+# The same random failures with a limit: documents refused 3 times are
+# dead-lettered with the server's reason, the rest stored.
+run random-limited --faults "{\"seed\":7,\"random_item_failures\":{\"probability\":0.15,\"status\":503},$MAPPING}" --bad-every 101 --retry-max-attempts 3
 run request-5xx    --faults '{"request_status":{"status":503,"count":4}}'
 run request-429    --faults '{"request_status":{"status":429,"count":3}}'
 run too-large-413  --faults '{"max_body_bytes":40000}' --bulk-max-docs 1000
@@ -59,8 +42,8 @@ run everything     --faults "{\"seed\":3,\"random_item_failures\":{\"probability
 
 # Credentials: without the API key the sink stops with a clear permanent
 # error and stores nothing; with it, everything arrives.
-AUTH_PORT=$(start_server auth --api-key "bG9ncG9zdDpzZWNyZXQ=")
-URL="http://127.0.0.1:$AUTH_PORT"
+start_server auth --api-key "bG9ncG9zdDpzZWNyZXQ="
+URL="http://127.0.0.1:$ES_PORT"
 run unauthorized --faults "{}" --events 50 --expect-unauthorized
 run authorized   --faults "{}" --events 500 --api-key "bG9ncG9zdDpzZWNyZXQ="
 

@@ -13,6 +13,11 @@
 //          [--faults JSON] [--events N] [--bad-every K] [--batch N]
 //          [--bulk-max-docs N] [--request-timeout-ms N] [--api-key KEY]
 //          [--expect-unauthorized] [--expect-connections N] [--expect-conflicts]
+//          [--retry-max-attempts N]
+// With --retry-max-attempts N the sink dead-letters a document after N
+// 429/5xx answers: the dead letters are then the bad events plus those
+// (each with "gave up after N attempts" and the server's reason), at least
+// one of them, and the server holds every other event.
 // Exit: 0 all checks hold; 1 a check failed (each failure printed); 64 usage.
 #include <chrono>
 #include <cstdio>
@@ -47,6 +52,7 @@ struct Args {
   bool expect_unauthorized = false;
   long expect_connections = 0;
   bool expect_conflicts = false;
+  uint32_t retry_max_attempts = 0;
 };
 
 int g_failures = 0;
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
     else if (k == "--expect-unauthorized") a.expect_unauthorized = true;
     else if (k == "--expect-connections") a.expect_connections = std::stol(next());
     else if (k == "--expect-conflicts") a.expect_conflicts = true;
+    else if (k == "--retry-max-attempts") a.retry_max_attempts = static_cast<uint32_t>(std::stoul(next()));
     else return usage();
   }
   if (a.url.empty() || a.batch == 0) return usage();
@@ -134,6 +141,7 @@ int main(int argc, char** argv) {
   options.http.request_timeout = std::chrono::milliseconds(a.request_timeout_ms);
   options.http.connect_timeout = std::chrono::milliseconds(2000);
   options.http.api_key = a.api_key;
+  options.retry_max_attempts = a.retry_max_attempts;
   auto transport = CurlEasy::create(options.http);
   if (!transport) return std::fprintf(stderr, "%s\n", transport.error().message.c_str()), 1;
   CurlEasy* curl = transport->get();
@@ -228,9 +236,18 @@ int main(int argc, char** argv) {
       (void)doc;
     }
   }
+  // Documents the sink gave up on (retry_max_attempts) are dead letters too.
+  std::set<std::string> gave_up;
+  const std::string limit_words = "gave up after " + std::to_string(a.retry_max_attempts) + " attempts";
+  for (const auto& [id, reason] : dead_letters) {
+    if (a.retry_max_attempts == 0 || reason.find(limit_words) == std::string::npos) continue;
+    gave_up.insert(id);
+    check(reason.find("_exception") != std::string::npos, "gave-up reason carries the server's answer: " + reason);
+  }
+  if (a.retry_max_attempts) check(!gave_up.empty(), "expected documents dead-lettered by retry_max_attempts");
   std::set<std::string> expected;
   for (const Event& e : events) {
-    if (!bad_ids.count(e.id())) expected.insert(e.id());
+    if (!bad_ids.count(e.id()) && !gave_up.count(e.id())) expected.insert(e.id());
   }
   check(stored == expected, "server holds " + std::to_string(stored.size()) + " documents, expected " +
                                 std::to_string(expected.size()));
@@ -239,11 +256,15 @@ int main(int argc, char** argv) {
   std::set<std::string> dead;
   for (const auto& [id, reason] : dead_letters) {
     dead.insert(id);
+    if (gave_up.count(id)) continue;
     check(reason.find("document_parsing_exception") != std::string::npos &&
               reason.find("http.response.status_code") != std::string::npos,
           "dead letter " + id + " has reason: " + reason);
   }
-  check(dead == bad_ids, "dead letters: " + std::to_string(dead.size()) + ", expected " + std::to_string(bad_ids.size()));
+  std::set<std::string> expected_dead = bad_ids;
+  expected_dead.insert(gave_up.begin(), gave_up.end());
+  check(dead == expected_dead,
+        "dead letters: " + std::to_string(dead.size()) + ", expected " + std::to_string(expected_dead.size()));
   // 3. Nothing duplicated: every create the server accepted made a new document.
   int64_t created = st.find("created")->as_int();
   check(created == static_cast<int64_t>(stored_count),
@@ -257,16 +278,18 @@ int main(int argc, char** argv) {
   }
 
   const auto& s = (*sink)->stats();
+  check(s.gave_up == gave_up.size(), "sink counted " + std::to_string(s.gave_up) + " documents given up, dead letters say " +
+                                         std::to_string(gave_up.size()));
   if (a.expect_conflicts) {
     check(s.conflicts > 0, "expected 409s (already stored) after lost answers, saw none");
     check(st.find("conflicts")->as_int() == static_cast<int64_t>(s.conflicts), "server and sink disagree on 409s");
   }
   std::printf(
       "%s: events=%zu stored=%zu dead_letters=%zu batch_errors=%zu item_retries=%zu requests=%llu splits=%llu "
-      "conflicts=%llu connections=%ld server_resets=%lld server_413=%lld server_injected=%lld -> %s\n",
+      "conflicts=%llu gave_up=%zu connections=%ld server_resets=%lld server_413=%lld server_injected=%lld -> %s\n",
       a.scenario.c_str(), events.size(), stored.size(), dead.size(), batch_errors, item_retries,
       static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.splits),
-      static_cast<unsigned long long>(s.conflicts), connections,
+      static_cast<unsigned long long>(s.conflicts), gave_up.size(), connections,
       static_cast<long long>(st.find("resets")->as_int()), static_cast<long long>(st.find("too_large")->as_int()),
       static_cast<long long>(st.find("failed_injected")->as_int() + st.find("request_faults")->as_int()),
       g_failures ? "FAILED" : "ok");

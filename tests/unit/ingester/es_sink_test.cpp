@@ -305,6 +305,66 @@ TEST(ElasticsearchSink, EventsWithoutIdAreRejectedAndNeverSent) {
   EXPECT_EQ(log[0].ids, (std::vector<std::string>{"id0", "id2"}));
 }
 
+TEST(ElasticsearchSink, RetryMaxAttemptsRejectsADocumentAfterItsNthRetryAnswer) {
+  std::vector<Recorded> log;
+  auto o = options();
+  o.retry_max_attempts = 3;
+  auto sink = sink_with(o, &log, [](size_t i, const Recorded& r) {
+    return answer(r, [i](const std::string& id) {
+      if (id == "id1") return 429;              // always
+      if (id == "id2") return i == 0 ? 503 : 201;  // once
+      return 201;
+    });
+  });
+  auto events = make_events(3);
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    auto out = sink->write(events, {});
+    ASSERT_TRUE(out);
+    EXPECT_EQ((*out)[1].status, ItemStatus::retry) << "attempt " << attempt;
+  }
+  auto third = sink->write(events, {});
+  ASSERT_TRUE(third);
+  EXPECT_EQ((*third)[1].status, ItemStatus::rejected);
+  EXPECT_NE((*third)[1].reason.find("gave up after 3 attempts (elasticsearch.retry_max_attempts)"), std::string::npos)
+      << (*third)[1].reason;
+  EXPECT_NE((*third)[1].reason.find("scripted 429"), std::string::npos) << (*third)[1].reason;  // the last answer
+  EXPECT_EQ((*third)[2].status, ItemStatus::delivered);  // one 503 answer is far from the limit
+  EXPECT_EQ(sink->stats().gave_up, 1u);
+  EXPECT_EQ(log.size(), 3u);
+}
+
+TEST(ElasticsearchSink, FailedRequestsDoNotCountAsAttempts) {
+  std::vector<Recorded> log;
+  auto o = options();
+  o.retry_max_attempts = 2;
+  auto sink = sink_with(o, &log, [](size_t i, const Recorded& r) -> Result<HttpResponse> {
+    if (i == 0) return fail(ErrorCode::temporary, "Connection refused");
+    if (i == 1) return HttpResponse{503, R"({"error":{"type":"unavailable_shards_exception","reason":"x"}})", ""};
+    return answer(r, [](auto&) { return 429; });
+  });
+  auto events = make_events(1);
+  EXPECT_FALSE(sink->write(events, {}));  // an outage: counts nothing
+  EXPECT_FALSE(sink->write(events, {}));
+  auto first_answer = sink->write(events, {});
+  ASSERT_TRUE(first_answer);
+  EXPECT_EQ((*first_answer)[0].status, ItemStatus::retry);
+  auto second_answer = sink->write(events, {});
+  ASSERT_TRUE(second_answer);
+  EXPECT_EQ((*second_answer)[0].status, ItemStatus::rejected);
+}
+
+TEST(ElasticsearchSink, WithoutRetryMaxAttemptsADocumentIsRetriedForever) {
+  std::vector<Recorded> log;
+  auto sink = sink_with(options(), &log, [](size_t, const Recorded& r) { return answer(r, [](auto&) { return 429; }); });
+  auto events = make_events(1);
+  for (int i = 0; i < 50; ++i) {
+    auto out = sink->write(events, {});
+    ASSERT_TRUE(out);
+    EXPECT_EQ((*out)[0].status, ItemStatus::retry);
+  }
+  EXPECT_EQ(sink->stats().gave_up, 0u);
+}
+
 TEST(ElasticsearchHosts, ParsesAndValidatesUrlLists) {
   auto ok = parse_elasticsearch_hosts("https://a:9200, http://b:9200/prefix/");
   ASSERT_TRUE(ok) << ok.error().message;
@@ -348,7 +408,8 @@ TEST(ElasticsearchConfig, ReadsKeysAndSecretFiles) {
                      "elasticsearch.bulk_max_bytes = 1M\n"
                      "elasticsearch.compression = none\n"
                      "elasticsearch.namespace = prod\n"
-                     "elasticsearch.tenant.acme.namespace = acme\n";
+                     "elasticsearch.tenant.acme.namespace = acme\n"
+                     "elasticsearch.retry_max_attempts = 5\n";
   auto config = Config::load_string(text, "<test>", elasticsearch_config_keys());
   ASSERT_TRUE(config) << config.error().message;
   auto o = elasticsearch_options_from_config(*config);
@@ -360,6 +421,7 @@ TEST(ElasticsearchConfig, ReadsKeysAndSecretFiles) {
   EXPECT_FALSE(o->compress);
   EXPECT_EQ(o->encoder.default_namespace, "prod");
   EXPECT_EQ(o->encoder.tenant_namespaces.at("acme"), "acme");
+  EXPECT_EQ(o->retry_max_attempts, 5u);
   // --store replaces the configured hosts.
   auto overridden = elasticsearch_options_from_config(*config, "http://127.0.0.1:9201");
   ASSERT_TRUE(overridden);
@@ -382,6 +444,16 @@ TEST(ElasticsearchConfig, ReportsEveryProblemAtOnce) {
   EXPECT_NE(m.find("Bad-Name"), std::string::npos) << m;
   EXPECT_NE(m.find("also-bad"), std::string::npos) << m;
   EXPECT_NE(m.find("<test>:3"), std::string::npos) << m;  // file:line of the namespace
+}
+
+TEST(ElasticsearchConfig, BackoffIsTheIngestersOwnKeysNotASecondSet) {
+  // One knob per meaning: the wait between attempts is retry_initial /
+  // retry_max of the ingester; Elasticsearch has no copies of them.
+  for (const char* key : {"elasticsearch.retry_initial_backoff = 1s\n", "elasticsearch.retry_max_backoff = 1m\n",
+                          "elasticsearch.linger = 1s\n"}) {
+    auto config = Config::load_string(key, "<test>", elasticsearch_config_keys());
+    EXPECT_FALSE(config) << key;
+  }
 }
 
 }  // namespace

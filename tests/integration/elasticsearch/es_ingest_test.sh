@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# logpost-ingest end to end into the Elasticsearch contract server (a python
+# stand-in for the bulk API: NOT Elasticsearch): real signed shipment mails
+# in a Maildir, `logpost-ingest --once --store http(s)://127.0.0.1:PORT`
+# with the repository's pipelines, then the server's own view is checked.
+#
+#   plain       every event stored once, under its id, in the tenant's data
+#               stream, parsed by the pipeline; mails moved to cur/. The
+#               same mails delivered again store nothing new (all 409).
+#   attempts    elasticsearch.retry_max_attempts = 2 under a 429 storm: the
+#               documents refused twice are dead-lettered with the reason,
+#               the others stored, the mail leaves new/. With 0 (no limit)
+#               the same storm stores everything; an outage (request 503,
+#               connection reset) with a limit of 1 dead-letters nothing.
+#   tls         HTTPS with a CA made here by openssl: with elasticsearch.ca_file
+#               it works; without it, or with a host name the certificate
+#               does not hold, logpost-ingest exits 78 naming the TLS
+#               verification failure, stores nothing and the mails stay in
+#               new/ (a later run with the CA stores them all);
+#               tls_verify = no works and logs a warning.
+
+# The ingester tests' set-up (set -euo pipefail too): INGEST, MAKE_MAILS, WORK, $WORK/acme.key, gen_lines.
+source "$(dirname "$0")/../ingester/lib.sh"
+command -v openssl >/dev/null || { echo "SKIP: openssl CLI missing"; exit 77; }
+source "$(dirname "$0")/es_lib.sh"
+trap 'stop_servers; rm -rf "$WORK"' EXIT
+
+FAILED=0
+check() {  # check DESCRIPTION COMMAND...: runs COMMAND, reports
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; FAILED=1; fi
+}
+eq() { [[ "$1" == "$2" ]] || { echo "  got '$1', expected '$2'" >&2; return 1; }; }
+every_line_has() {
+  local missing
+  missing=$(grep -vF -- "$2" "$1" || true)
+  [[ -z "$missing" ]] || { echo "  lines without '$2':" >&2; head -n 3 <<< "$missing" >&2; return 1; }
+}
+contains() { grep -qF -- "$2" "$1" || { echo "  '$2' not in $1:" >&2; tail -n 5 "$1" >&2; return 1; }; }
+
+# new_maildir NAME LINES PART_BYTES: a Maildir whose new/ holds the mails of
+# LINES access-log lines; the expected event ids go to $WORK/NAME.ids.
+new_maildir() {
+  local dir="$WORK/$1"
+  mkdir -p "$dir"/{new,cur,tmp}
+  gen_lines "$2" 3 > "$WORK/$1.log"
+  "$MAKE_MAILS" --maildir "$dir" --kind nginx-access --part-bytes "$3" --key-file "$WORK/acme.key" \
+    --file-id "7:7:7:7:$1" --prefix "$1" --expected "$WORK/$1.expected" "$WORK/$1.log" > /dev/null
+  cut -f1 "$WORK/$1.expected" | LC_ALL=C sort > "$WORK/$1.ids"
+}
+# write_config NAME [key = value lines...]
+write_config() {
+  local name=$1; shift
+  {
+    echo "tenant.acme.signing_key_file = $WORK/acme.key"
+    echo "pipelines_dir = $LOGPOST_SOURCE_DIR/pipelines"
+    echo "geoip_dir = $WORK/no-geoip"
+    echo "batch_events = 100"
+    echo "retry_initial = 10ms"
+    echo "retry_max = 50ms"
+    echo "retry_give_up = 60s"
+    echo "elasticsearch.tenant.acme.namespace = acme"
+    printf '%s\n' "$@"
+  } > "$WORK/$name.conf"
+}
+ingest() {  # ingest CONFIG MAILDIR URL: runs --once, stderr to $WORK/last.log, prints the exit code
+  local rc=0
+  "$INGEST" --config "$WORK/$1.conf" --maildir "$WORK/$2" --store "$3" --once 2> "$WORK/last.log" || rc=$?
+  echo "$rc"
+}
+count_files() { find "$1" -maxdepth 1 -type f | wc -l; }
+# Sorted "<index>\t<_id>" of every document the server holds.
+server_docs() {
+  server_call GET "$1/_contract/docs" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for index, docs in sorted(d["indices"].items()):
+    for i in sorted(docs):
+        print(index + "\t" + i)'
+}
+stat_of() { server_call GET "$1/_contract/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+dead_letters() {  # dead_letters MAILDIR: "<id>\t<reason>" sorted
+  sqlite3 -readonly "$WORK/$1/logpost-ingest-state.sqlite" "SELECT event_id || char(9) || reason FROM dead_letters" |
+    LC_ALL=C sort
+}
+
+# ---- plain: http, the real pipeline, duplicates -----------------------------
+start_server plain
+URL="http://127.0.0.1:$ES_PORT"
+new_maildir plain 600 12000
+write_config plain
+mails=$(count_files "$WORK/plain/new")
+check "plain: more than one mail to ingest ($mails)" test "$mails" -gt 1
+check "plain: logpost-ingest exits 0" eq "$(ingest plain plain "$URL")" 0
+server_docs "$URL" > "$WORK/plain.docs"
+check "plain: the server holds exactly the expected ids" cmp -s <(cut -f2 "$WORK/plain.docs") "$WORK/plain.ids"
+check "plain: all in the tenant's data stream" eq "$(cut -f1 "$WORK/plain.docs" | sort -u)" "logs-nginx.access-acme"
+check "plain: new/ is empty" eq "$(count_files "$WORK/plain/new")" 0
+check "plain: every mail in cur/" eq "$(count_files "$WORK/plain/cur")" "$mails"
+# The pipeline ran: line 7 is parsed into typed fields.
+id7=$(sed -n 8p "$WORK/plain.expected" | cut -f1)
+server_call GET "$URL/_contract/docs" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["indices"]["logs-nginx.access-acme"][sys.argv[1]]
+assert d["http"]["response"]["status_code"] == 200, d
+assert d["url"]["original"] == "/s3/item/7", d
+assert d["data_stream"] == {"type": "logs", "dataset": "nginx.access", "namespace": "acme"}, d
+assert "@timestamp" in d and d["logpost"]["tenant"] == "acme", d
+' "$id7" && echo "ok: plain: documents carry the pipeline's typed fields" || { echo "FAIL: plain: document fields"; FAILED=1; }
+# Duplicate SMTP delivery: every mail again under a new name.
+for m in "$WORK/plain/cur"/*; do n=$(basename "$m"); cp "$m" "$WORK/plain/tmp/x"; mv "$WORK/plain/tmp/x" "$WORK/plain/new/${n%%:2,*}.again"; done
+check "plain: the duplicates ingest, exit 0" eq "$(ingest plain plain "$URL")" 0
+check "plain: nothing created twice" eq "$(stat_of "$URL" created)" 600
+check "plain: the resent documents were answered 409" eq "$(stat_of "$URL" conflicts)" 600
+check "plain: new/ is empty again" eq "$(count_files "$WORK/plain/new")" 0
+
+# ---- attempts: retry_max_attempts under a 429 storm -------------------------
+# One mail of 300 events = 3 batches of 100. The storm refuses the next 150
+# items: batch 1 is refused whole (first answer), its resend has 50 refused
+# a second time -> dead letters; everything else is stored.
+server_call POST "$URL/_contract/reset" '{"item_status":{"status":429,"count":150}}' > /dev/null
+new_maildir limited 300 1000000
+write_config limited "elasticsearch.retry_max_attempts = 2"
+check "attempts: exit 0" eq "$(ingest limited limited "$URL")" 0
+server_docs "$URL" | cut -f2 > "$WORK/limited.stored"
+dead_letters limited > "$WORK/limited.dead"
+check "attempts: 250 documents stored" eq "$(wc -l < "$WORK/limited.stored")" 250
+check "attempts: 50 dead letters" eq "$(wc -l < "$WORK/limited.dead")" 50
+check "attempts: stored + dead letters = every event, none twice" \
+  cmp -s <(cat "$WORK/limited.stored" <(cut -f1 "$WORK/limited.dead") | LC_ALL=C sort) "$WORK/limited.ids"
+check "attempts: the dead letters are the first 50 events" \
+  cmp -s <(cut -f1 "$WORK/limited.dead") <(head -n 50 "$WORK/limited.expected" | cut -f1 | LC_ALL=C sort)
+check "attempts: every reason names the limit and Elasticsearch's answer" every_line_has "$WORK/limited.dead" \
+  "gave up after 2 attempts (elasticsearch.retry_max_attempts): 429 es_rejected_execution_exception: "
+check "attempts: the mail left new/" eq "$(count_files "$WORK/limited/new")" 0
+
+server_call POST "$URL/_contract/reset" '{"item_status":{"status":429,"count":150}}' > /dev/null
+new_maildir unlimited 300 1000000
+write_config unlimited
+check "no limit: exit 0" eq "$(ingest unlimited unlimited "$URL")" 0
+check "no limit: the storm passes, all 300 stored" cmp -s <(server_docs "$URL" | cut -f2) "$WORK/unlimited.ids"
+check "no limit: no dead letter" eq "$(dead_letters unlimited | wc -l)" 0
+
+server_call POST "$URL/_contract/reset" '{"request_status":{"status":503,"count":3},"reset":{"count":2}}' > /dev/null
+new_maildir outage 300 1000000
+write_config outage "elasticsearch.retry_max_attempts = 1"
+check "outage: exit 0" eq "$(ingest outage outage "$URL")" 0
+check "outage: all 300 stored" cmp -s <(server_docs "$URL" | cut -f2) "$WORK/outage.ids"
+check "outage: failed requests dead-letter nothing" eq "$(dead_letters outage | wc -l)" 0
+check "outage: the core backed off and resent" contains "$WORK/last.log" "event=batch_retry"
+
+# ---- tls --------------------------------------------------------------------
+# A throwaway CA and a server certificate for IP 127.0.0.1 only.
+(
+  cd "$WORK"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=logpost test CA" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+    -extfile server.ext 2>/dev/null
+)
+start_server tls --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key"
+export ES_TEST_CA="$WORK/ca.pem"
+TLS_URL="https://127.0.0.1:$ES_PORT"
+new_maildir tls 300 6000
+tls_mails=$(count_files "$WORK/tls/new")
+write_config tls-system
+check "tls: unknown CA: exit 78 (EX_CONFIG)" eq "$(ingest tls-system tls "$TLS_URL")" 78
+check "tls: unknown CA: the error names the verification failure" contains "$WORK/last.log" "TLS certificate verification failed"
+check "tls: unknown CA: the error names the keys to check" contains "$WORK/last.log" "elasticsearch.ca_file"
+check "tls: unknown CA: nothing stored" eq "$(server_docs "$TLS_URL" | wc -l)" 0
+check "tls: unknown CA: every mail still in new/" eq "$(count_files "$WORK/tls/new")" "$tls_mails"
+write_config tls-ca "elasticsearch.ca_file = $WORK/ca.pem"
+check "tls: with ca_file: exit 0" eq "$(ingest tls-ca tls "$TLS_URL")" 0
+check "tls: with ca_file: the same mails are all stored" cmp -s <(server_docs "$TLS_URL" | cut -f2) "$WORK/tls.ids"
+check "tls: with ca_file: new/ is empty" eq "$(count_files "$WORK/tls/new")" 0
+
+server_call POST "$TLS_URL/_contract/reset" > /dev/null
+new_maildir mismatch 100 1000000
+check "tls: host name not in the certificate: exit 78" eq "$(ingest tls-ca mismatch "https://localhost:$ES_PORT")" 78
+check "tls: host name not in the certificate: named" contains "$WORK/last.log" "TLS certificate verification failed"
+check "tls: host name not in the certificate: nothing stored, mail kept" \
+  eq "$(server_docs "$TLS_URL" | wc -l) $(count_files "$WORK/mismatch/new")" "0 1"
+write_config tls-off "elasticsearch.tls_verify = no"
+check "tls: tls_verify = no (unknown CA and wrong name): exit 0" eq "$(ingest tls-off mismatch "https://localhost:$ES_PORT")" 0
+check "tls: tls_verify = no: a warning is logged" contains "$WORK/last.log" "event=tls_verify_off"
+check "tls: tls_verify = no: stored" cmp -s <(server_docs "$TLS_URL" | cut -f2) "$WORK/mismatch.ids"
+
+exit $FAILED
