@@ -12,6 +12,9 @@
 #               the others stored, the mail leaves new/. With 0 (no limit)
 #               the same storm stores everything; an outage (request 503,
 #               connection reset) with a limit of 1 dead-letters nothing.
+#   auth        basic auth from elasticsearch.password_file: a wrong password
+#               exits 69 and keeps the mail, the right one stores; neither
+#               password appears in any log.
 #   tls         HTTPS with a CA made here by openssl: with elasticsearch.ca_file
 #               it works; without it, or with a host name the certificate
 #               does not hold, logpost-ingest exits 78 naming the TLS
@@ -66,6 +69,7 @@ write_config() {
 ingest() {  # ingest CONFIG MAILDIR URL: runs --once, stderr to $WORK/last.log, prints the exit code
   local rc=0
   "$INGEST" --config "$WORK/$1.conf" --maildir "$WORK/$2" --store "$3" --once 2> "$WORK/last.log" || rc=$?
+  cat "$WORK/last.log" >> "$WORK/all-runs.log"
   echo "$rc"
 }
 count_files() { find "$1" -maxdepth 1 -type f | wc -l; }
@@ -148,6 +152,23 @@ check "outage: exit 0" eq "$(ingest outage outage "$URL")" 0
 check "outage: all 300 stored" cmp -s <(server_docs "$URL" | cut -f2) "$WORK/outage.ids"
 check "outage: failed requests dead-letter nothing" eq "$(dead_letters outage | wc -l)" 0
 check "outage: the core backed off and resent" contains "$WORK/last.log" "event=batch_retry"
+
+# ---- auth: basic authentication from a password file -----------------------
+start_server auth --basic "logpost:s3cret-Pa55"
+AUTH_URL="http://127.0.0.1:$ES_PORT"
+printf 'wrong-password\n' > "$WORK/wrong.pw"
+printf 's3cret-Pa55\n' > "$WORK/right.pw"
+new_maildir auth 100 1000000
+write_config auth-wrong "elasticsearch.user = logpost" "elasticsearch.password_file = $WORK/wrong.pw"
+check "auth: refused credentials: exit 69 (EX_UNAVAILABLE)" eq "$(ingest auth-wrong auth "$AUTH_URL")" 69
+check "auth: refused credentials: the error says what to check" contains "$WORK/last.log" "elasticsearch.user/password_file"
+check "auth: refused credentials: nothing stored, the mail kept" \
+  eq "$(server_docs "$AUTH_URL" | wc -l) $(count_files "$WORK/auth/new")" "0 1"
+write_config auth-right "elasticsearch.user = logpost" "elasticsearch.password_file = $WORK/right.pw"
+check "auth: right password: exit 0" eq "$(ingest auth-right auth "$AUTH_URL")" 0
+check "auth: right password: stored" cmp -s <(server_docs "$AUTH_URL" | cut -f2) "$WORK/auth.ids"
+check "auth: the runs logged" test -s "$WORK/all-runs.log"
+check "auth: no password in any log" eq "$(cat "$WORK"/*.log | grep -c -e s3cret-Pa55 -e wrong-password || true)" 0
 
 # ---- tls --------------------------------------------------------------------
 # A throwaway CA and a server certificate for IP 127.0.0.1 only.
