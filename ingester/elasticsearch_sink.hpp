@@ -29,6 +29,9 @@
 //   request 401 / 403             -> ErrorCode::permanent; the sink stays
 //                                    stopped and every later write() says so
 //   request 404 / 3xx / other     -> ErrorCode::config (wrong URL or proxy)
+//   TLS certificate refused       -> ErrorCode::config: "TLS certificate
+//   (unknown CA, host name,          verification failed: <libcurl>" plus
+//   expired)                         the keys to check (ca_file, tls_verify)
 // Events without an id are rejected (an ingester bug, never sent without
 // an _id: that would break idempotency).
 //
