@@ -4,13 +4,6 @@
 # with a deadline, never fixed sleeps.
 source "$(dirname "$0")/lib.sh"
 
-wait_for() {  # wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    (( SECONDS < deadline )) || return 1
-    sleep 0.05
-  done
-}
 new_empty() { [[ -z "$(ls -A "$MAILDIR/new")" ]]; }
 events_are() { [[ "$(sqlite3 -readonly "$STORE" 'SELECT COUNT(*) FROM events' 2>/dev/null)" == "$1" ]]; }
 

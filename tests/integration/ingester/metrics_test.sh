@@ -8,41 +8,9 @@
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "curl not installed: skipping"; exit 77; }
 
-wait_for() {  # wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    (( SECONDS < deadline )) || return 1
-    sleep 0.05
-  done
-}
 fail() { echo "FAIL: $*"; echo "--- daemon log"; cat "$WORK"/daemon*.log 2>/dev/null || true; exit 1; }
-# A port nobody listens on right now (the daemon may still lose a race for
-# it: start_daemon retries on "address in use").
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-scrape() { curl -sS --max-time 2 "http://$ADDRESS/metrics"; }
-metric() { scrape | awk -v name="$1" '$1 == name { print $2 }'; }
-metric_is() { [[ "$(metric "$1" 2>/dev/null)" == "$2" ]]; }
-started_or_exited() { grep -q 'event=metrics_listening' "$WORK/daemon.log" || ! kill -0 "$pid" 2>/dev/null; }
-
-pid=
-trap '[[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null; rm -rf "$WORK"' EXIT
-cp "$WORK/ingest.conf" "$WORK/base.conf"
-start_daemon() {
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    PORT=$(free_port)
-    ADDRESS="127.0.0.1:$PORT"
-    { cat "$WORK/base.conf"; echo "metrics_listen = $ADDRESS"; } > "$WORK/ingest.conf"
-    "$INGEST" --config "$WORK/ingest.conf" --maildir "$MAILDIR" --store "sqlite:$STORE" 2> "$WORK/daemon.log" &
-    pid=$!
-    wait_for 20 started_or_exited || fail "daemon neither listened nor exited"
-    grep -q 'event=metrics_listening' "$WORK/daemon.log" && return 0
-    wait "$pid" || true
-    pid=
-    grep -q 'in use' "$WORK/daemon.log" || fail "daemon exited at start-up"
-  done
-  fail "no free port in 5 attempts"
-}
+DAEMON_PID=
+trap '[[ -n "$DAEMON_PID" ]] && kill -KILL "$DAEMON_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 # The mails, built before the daemon starts (in a Maildir it does not watch).
 mkdir -p "$WORK/out"/{new,cur,tmp}
@@ -56,7 +24,7 @@ mails=$((mails_a + mails_b))
 events=$(cat "$WORK/a.expected" "$WORK/b.expected" | wc -l)
 (( mails > 2 && events == 500 )) || fail "test data: $mails mails, $events events"
 
-start_daemon
+start_metrics_daemon "$WORK/ingest.conf" "$WORK/daemon.log" || fail "start-up"
 grep -q "event=metrics_listening address=$ADDRESS path=/metrics" "$WORK/daemon.log" || fail "listening line"
 metric_is logpost_ingest_events_stored_total 0 || fail "a fresh daemon reports stored events"
 metric_is logpost_ingest_mails_waiting 0 || fail "mails_waiting before delivery"
@@ -67,7 +35,7 @@ grep -qi '^Content-Type: text/plain; version=0.0.4' <<< "$headers" || fail "cont
 
 # A second daemon cannot take the port: a start-up error, exit 75.
 status=0
-"$INGEST" --config "$WORK/ingest.conf" --maildir "$MAILDIR" --store "sqlite:$WORK/other.sqlite" \
+"$INGEST" --config "$WORK/ingest.conf.metrics" --maildir "$MAILDIR" --store "sqlite:$WORK/other.sqlite" \
   2> "$WORK/second.log" || status=$?
 [[ $status == 75 ]] || fail "second daemon on the same port: exit $status, expected 75: $(cat "$WORK/second.log")"
 grep -q "event=startup_failed .*metrics_listen: bind $ADDRESS: .*in use" "$WORK/second.log" ||
@@ -94,23 +62,23 @@ printf 'garbage\r\n' > "$MAILDIR/tmp/g" && touch -d '2026-01-01' "$MAILDIR/tmp/g
 wait_for 30 metric_is logpost_ingest_mails_quarantined_total 1 || fail "garbage not counted as quarantined"
 metric_is logpost_ingest_mails_waiting 0 || fail "mails_waiting after quarantine"
 
-kill -TERM "$pid"
+kill -TERM "$DAEMON_PID"
 status=0
-wait "$pid" || status=$?
-pid=
+wait "$DAEMON_PID" || status=$?
+DAEMON_PID=
 [[ $status == 0 ]] || fail "exit status $status after SIGTERM"
 grep -q 'event=stopped exit=0' "$WORK/daemon.log" || fail "no clean stop logged"
 ! curl -s --max-time 2 -o /dev/null "http://$ADDRESS/metrics" || fail "the port still answers after the daemon stopped"
 
 # --once never opens the port (nothing could scrape it in time).
 status=0
-"$INGEST" --config "$WORK/ingest.conf" --maildir "$MAILDIR" --store "sqlite:$STORE" --once 2> "$WORK/once.log" ||
+"$INGEST" --config "$WORK/ingest.conf.metrics" --maildir "$MAILDIR" --store "sqlite:$STORE" --once 2> "$WORK/once.log" ||
   status=$?
 [[ $status == 0 ]] || fail "--once exit $status"
 ! grep -q 'metrics_listening' "$WORK/once.log" || fail "--once opened the metrics port"
 
 # A public address is a configuration error naming the line.
-{ cat "$WORK/base.conf"; echo "metrics_listen = 0.0.0.0:$PORT"; } > "$WORK/public.conf"
+{ cat "$WORK/ingest.conf"; echo "metrics_listen = 0.0.0.0:$PORT"; } > "$WORK/public.conf"
 status=0
 "$INGEST" --config "$WORK/public.conf" --maildir "$MAILDIR" --store "sqlite:$STORE" 2> "$WORK/public.log" || status=$?
 [[ $status == 78 ]] || fail "public address: exit $status, expected 78"
