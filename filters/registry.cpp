@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "filters/client_ip_filter.hpp"
 #include "filters/date_filter.hpp"
 #include "filters/dissect_filter.hpp"
 #include "filters/drop_filter.hpp"
@@ -21,6 +22,7 @@ namespace {
 // One line per filter, in alphabetical order.
 const FilterRegistration k_filters[] = {
     {"", nullptr},  // placeholder so the array is never empty; skipped below
+    {"client_ip", make_client_ip_filter},
     {"date", make_date_filter},
     {"dissect", make_dissect_filter},
     {"drop", make_drop_filter},

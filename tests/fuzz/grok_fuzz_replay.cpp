@@ -3,7 +3,11 @@
 //
 //   logpost_grok_fuzz_replay [--iterations N] [--seed S] [CORPUS_DIR_OR_FILE...]
 //   logpost_grok_fuzz_replay --list     the fixed expressions, by head byte
+//   logpost_grok_fuzz_replay --write-pipeline-expressions FILE
+//                                       regenerates tests/fuzz/pipeline-expressions.txt
 //
+// 0. Checks that tests/fuzz/pipeline-expressions.txt (what the target reads)
+//    equals what pipelines/*.conf hold now (pipeline_expressions.hpp).
 // 1. Feeds every file of the given directories (not recursive, name order)
 //    and every given file to the target, unchanged: the committed seed
 //    corpus and any crash file libFuzzer saved are regression cases.
@@ -17,6 +21,7 @@
 // line). Exit 0 when all inputs agree and the run was not vacuous (some
 // inputs matched, some built expressions compiled); 1 otherwise; 64 on a
 // usage error; 66 when a corpus path is missing.
+// Exit 1 as well when pipeline-expressions.txt is stale.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -29,6 +34,7 @@
 
 #include "common/atomic_file.hpp"
 #include "tests/fuzz/grok_fuzz_target.hpp"
+#include "tests/fuzz/pipeline_expressions.hpp"
 
 namespace {
 
@@ -95,7 +101,29 @@ int usage() {
 
 }  // namespace
 
+const std::filesystem::path k_source(LOGPOST_SOURCE_DIR);
+
 int main(int argc, char** argv) {
+  auto expected = logpost::fuzz::pipeline_expressions_text(k_source / "pipelines");
+  if (!expected) {
+    std::fprintf(stderr, "logpost_grok_fuzz_replay: %s\n", expected.error().message.c_str());
+    return 1;
+  }
+  if (argc == 3 && std::string_view(argv[1]) == "--write-pipeline-expressions") {
+    if (auto ok = logpost::write_file_atomically(argv[2], *expected); !ok) {
+      std::fprintf(stderr, "logpost_grok_fuzz_replay: %s\n", ok.error().message.c_str());
+      return 73;
+    }
+    return 0;
+  }
+  const auto committed = logpost::read_small_file(k_source / "tests/fuzz/pipeline-expressions.txt");
+  if (!committed || *committed != *expected) {
+    std::fprintf(stderr,
+                 "tests/fuzz/pipeline-expressions.txt does not match pipelines/*.conf; refresh it with\n"
+                 "  logpost_grok_fuzz_replay --write-pipeline-expressions <repo>/tests/fuzz/pipeline-expressions.txt\n");
+    return 1;
+  }
+
   long iterations = 20000;
   unsigned long seed = 1;
   std::vector<std::filesystem::path> paths;

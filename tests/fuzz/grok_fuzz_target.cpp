@@ -4,17 +4,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 
 #include "common/atomic_file.hpp"
-#include "filters/config_parser.hpp"
 #include "filters/grok_compiler.hpp"
 #include "filters/grok_library.hpp"
-#include "filters/plugin_options.hpp"
 
 namespace logpost::fuzz {
 namespace {
@@ -24,7 +21,7 @@ using filters::GrokExpression;
 using filters::GrokLibrary;
 
 constexpr size_t k_max_line = 4096;
-constexpr size_t k_max_cached = 2048;  // compiled built expressions kept
+constexpr size_t k_max_cached = 128;  // compiled built expressions kept (RE2 DFA caches grow)
 
 // The brief's list: the library's main expressions, and a few whose
 // optionals and alternations exercise the plan's alternative and
@@ -88,43 +85,42 @@ void add_fixed(State& state, const GrokLibrary& library, FixedExpression fixed) 
   state.fixed_compiled.push_back(std::move(*compiled));
 }
 
-// Every grok block of a parsed pipeline, depth first, conditionals included.
-void collect_grok_blocks(const std::vector<filters::Statement>& statements,
-                         std::vector<const filters::PluginBlock*>& out) {
-  for (const auto& statement : statements) {
-    if (statement.kind == filters::Statement::Kind::plugin) {
-      if (statement.plugin.name == "grok") out.push_back(&statement.plugin);
-    } else {
-      for (const auto& branch : statement.branches) collect_grok_blocks(branch.body, out);
-    }
-  }
-}
-
 // The pipelines' own grok patterns, with their blocks' definitions: what
-// logpost-ingest runs on every access-log line.
+// logpost-ingest runs on every access-log line. Read from
+// tests/fuzz/pipeline-expressions.txt (format in pipeline_expressions.hpp),
+// which the replay test keeps equal to pipelines/*.conf: this file must
+// not include the filter engine's headers, which clang cannot compile
+// against libstdc++ 12 in C++20 mode (see tests/fuzz/CMakeLists.txt).
 void add_pipeline_expressions(State& state) {
-  const auto dir = std::filesystem::path(LOGPOST_SOURCE_DIR) / "pipelines";
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (entry.path().extension() == ".conf") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    auto text = read_small_file(file);
-    if (!text) die(text.error().message);
-    const std::string origin = "pipelines/" + file.filename().string();
-    auto parsed = filters::parse_config(*text, origin);
-    if (!parsed) die(parsed.error().message);
-    std::vector<const filters::PluginBlock*> blocks;
-    collect_grok_blocks(parsed->filters, blocks);
-    for (const auto* block : blocks) {
-      filters::OptionReader opts(*block, {});
-      const bool legacy = opts.string("ecs_compatibility").value_or("v1") == "disabled";
-      GrokLibrary library = legacy ? state.legacy : state.v1;
-      for (auto& [name, regex] : opts.string_hash("pattern_definitions"))
-        library.define(name, regex, "pattern_definitions");
-      for (const auto& [field, patterns] : opts.field_patterns("match"))
-        for (const auto& pattern : patterns)
-          add_fixed(state, library, {pattern, origin + ":" + std::to_string(block->where.line), legacy});
+  const auto file = std::filesystem::path(LOGPOST_SOURCE_DIR) / "tests/fuzz/pipeline-expressions.txt";
+  auto text = read_small_file(file);
+  if (!text) die(text.error().message);
+  std::optional<FixedExpression> current;
+  std::optional<GrokLibrary> library;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const size_t eol = rest.find('\n');
+    std::string_view line = rest.substr(0, eol);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    if (line.empty() || line.front() == '#') continue;
+    const size_t space = line.find(' ');
+    const std::string_view keyword = line.substr(0, space);
+    const std::string_view argument = space == std::string_view::npos ? "" : line.substr(space + 1);
+    if (keyword == "expression") {  // expression <origin> <v1|disabled>
+      const size_t mode = argument.rfind(' ');
+      if (mode == std::string_view::npos) die("bad line in " + file.string() + ": " + std::string(line));
+      current = FixedExpression{"", std::string(argument.substr(0, mode)), argument.substr(mode + 1) == "disabled"};
+      library = current->legacy ? state.legacy : state.v1;
+    } else if (keyword == "define" && current) {  // define <NAME> <regex>
+      const size_t name_end = argument.find(' ');
+      if (name_end == std::string_view::npos) die("bad line in " + file.string() + ": " + std::string(line));
+      library->define(std::string(argument.substr(0, name_end)), std::string(argument.substr(name_end + 1)),
+                      "pattern_definitions");
+    } else if (keyword == "pattern" && current) {  // pattern <grok expression>
+      current->pattern = std::string(argument);
+      add_fixed(state, *library, *current);
+    } else {
+      die("bad line in " + file.string() + ": " + std::string(line));
     }
   }
 }

@@ -220,6 +220,85 @@ TEST(BuiltinPipelines, ApacheAccessVariants) {
   EXPECT_EQ(str_at(out[0], "[apache][access][user][identity]"), "ident7");
 }
 
+// X-Forwarded-For lists as the client field (issue 6): the client is the
+// left-most public address, the whole list is kept, GeoIP runs on the
+// client, and a list without any address is tagged, not lost.
+std::vector<Event> run_lines(const std::string& kind, const std::filesystem::path& geoip,
+                             const std::vector<std::string>& clients) {
+  BuildContext context;
+  context.patterns_dir = k_source / "grok-patterns";
+  context.geoip_dir = geoip;
+  auto pipeline = Pipeline::from_file(k_source / "pipelines" / (kind + ".conf"), context);
+  EXPECT_TRUE(pipeline) << (pipeline ? "" : pipeline.error().message);
+  std::vector<Event> out;
+  if (!pipeline) return out;
+  for (const auto& client : clients)
+    pipeline->process(
+        Event(client + " - - [04/Mar/2024:10:15:05 +0000] \"GET /x HTTP/1.1\" 200 10 \"-\" \"curl/8.0\""), out);
+  return out;
+}
+
+std::vector<std::string> strings_at(const Event& e, std::string_view ref) {
+  std::vector<std::string> out;
+  const Value* v = at(e, ref);
+  if (!v || !v->is_array()) return {"<not an array>"};
+  for (const auto& item : v->as_array()) out.push_back(item.is_string() ? item.as_string() : "<not a string>");
+  return out;
+}
+
+void check_forwarded_for(const std::string& kind, const std::string& ns) {
+  const auto geoip = geoip_dir();
+  if (geoip.empty()) GTEST_SKIP() << "no GeoIP test database in ../shared";
+  const std::string list = "[" + ns + "][access][remote_ip_list]";
+  auto out = run_lines(kind, geoip,
+                       {
+                           "10.0.0.5, 203.0.113.7",                     // proxy chain, unquoted
+                           "\"unknown, 10.1.1.1, 81.2.69.142\"",        // unknown token, quoted
+                           "\"fd00::1, 2001:db8::7, 198.51.100.1\"",    // IPv6 unique-local first
+                           "\"10.0.0.1,203.0.113.9 ,198.51.100.2\"",    // uneven spacing
+                           "192.168.0.9, 10.0.0.1",                     // only private addresses
+                           "garbage, <script>",                         // no address at all
+                           "shop.example.com \"100.64.0.7, 198.51.100.23\"",  // virtual host, CGNAT
+                           "[2001:db8::5]:51234, 127.0.0.1",            // bracketed IPv6 with a port
+                       });
+  ASSERT_EQ(out.size(), 8u);
+  for (const auto& e : out) {
+    EXPECT_FALSE(e.has_tag("_grokparsefailure")) << to_json(e);
+    EXPECT_EQ(int_at(e, "[http][response][status_code]"), 200) << to_json(e);
+  }
+  EXPECT_EQ(str_at(out[0], "[source][ip]"), "203.0.113.7");
+  EXPECT_EQ(str_at(out[0], "[source][address]"), "203.0.113.7");
+  EXPECT_EQ(strings_at(out[0], list), (std::vector<std::string>{"10.0.0.5", "203.0.113.7"}));
+
+  EXPECT_EQ(str_at(out[1], "[source][ip]"), "81.2.69.142");
+  EXPECT_EQ(strings_at(out[1], list), (std::vector<std::string>{"unknown", "10.1.1.1", "81.2.69.142"}));
+  EXPECT_EQ(str_at(out[1], "[source][geo][city_name]"), "London");  // GeoIP on the client, not the proxy
+  EXPECT_FALSE(out[1].has_tag("_client_ip_failure"));
+
+  EXPECT_EQ(str_at(out[2], "[source][ip]"), "2001:db8::7");
+  EXPECT_EQ(strings_at(out[2], list).size(), 3u);
+
+  EXPECT_EQ(str_at(out[3], "[source][ip]"), "203.0.113.9");
+  EXPECT_EQ(strings_at(out[3], list), (std::vector<std::string>{"10.0.0.1", "203.0.113.9", "198.51.100.2"}));
+
+  EXPECT_EQ(str_at(out[4], "[source][ip]"), "192.168.0.9");
+  EXPECT_EQ(str_at(out[4], "[source][address]"), "192.168.0.9");
+
+  EXPECT_TRUE(out[5].has_tag("_client_ip_failure"));
+  EXPECT_EQ(at(out[5], "[source][ip]"), nullptr);
+  EXPECT_EQ(strings_at(out[5], list), (std::vector<std::string>{"garbage", "<script>"}));
+  EXPECT_EQ(str_at(out[5], "[url][original]"), "/x");  // the rest of the line is still there
+
+  EXPECT_EQ(str_at(out[6], "[url][domain]"), "shop.example.com");
+  EXPECT_EQ(str_at(out[6], "[source][ip]"), "198.51.100.23");
+
+  EXPECT_EQ(str_at(out[7], "[source][ip]"), "2001:db8::5");
+  EXPECT_EQ(strings_at(out[7], list), (std::vector<std::string>{"[2001:db8::5]:51234", "127.0.0.1"}));
+}
+
+TEST(BuiltinPipelines, NginxAccessForwardedFor) { check_forwarded_for("nginx-access", "nginx"); }
+TEST(BuiltinPipelines, ApacheAccessForwardedFor) { check_forwarded_for("apache-access", "apache"); }
+
 // The shared Apache corpus (real traffic): every line parses.
 TEST(BuiltinPipelines, ApacheAccessCorpusParses) {
   const auto corpus = std::filesystem::path(LOGPOST_SHARED_DIR) / "corpus/access-logs/apache_logs";

@@ -1,0 +1,182 @@
+#include "filters/client_ip_filter.hpp"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "filters/field_ref.hpp"
+#include "filters/plugin_options.hpp"
+
+namespace logpost::filters {
+namespace {
+
+bool is_list_separator(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Splits an X-Forwarded-For value into tokens, quotes dropped. Proxies join
+// headers with ", ", but "a,b" and "a ,b" occur, and nginx logs the value
+// of several headers as one string.
+void split_list(std::string_view text, std::vector<std::string>& out) {
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_list_separator(text[i])) ++i;
+    size_t end = i;
+    while (end < text.size() && !is_list_separator(text[end])) ++end;
+    std::string_view token = text.substr(i, end - i);
+    while (!token.empty() && token.front() == '"') token.remove_prefix(1);
+    while (!token.empty() && token.back() == '"') token.remove_suffix(1);
+    if (!token.empty()) out.emplace_back(token);
+    i = end;
+  }
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty() || s.size() > 5) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+bool is_public_v4(const uint8_t* a) {
+  if (a[0] == 0 || a[0] == 10 || a[0] == 127) return false;                // this network, private, loopback
+  if (a[0] == 100 && (a[1] & 0xC0) == 64) return false;                    // 100.64/10 CGNAT
+  if (a[0] == 169 && a[1] == 254) return false;                            // link-local
+  if (a[0] == 172 && (a[1] & 0xF0) == 16) return false;                    // 172.16/12
+  if (a[0] == 192 && a[1] == 168) return false;                            // 192.168/16
+  return true;
+}
+
+bool is_public_v6(const std::array<uint8_t, 16>& a) {
+  bool zero_prefix = true;  // the first 10 bytes
+  for (size_t i = 0; i < 10; ++i) zero_prefix = zero_prefix && a[i] == 0;
+  if (zero_prefix && a[10] == 0xff && a[11] == 0xff) return is_public_v4(a.data() + 12);  // ::ffff:a.b.c.d
+  if (zero_prefix && a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1)
+    return false;                                                                          // :: and ::1
+  if (a[0] == 0xfe && (a[1] & 0x80) == 0x80) return false;  // fe80::/10 link-local, fec0::/10 site-local
+  if ((a[0] & 0xfe) == 0xfc) return false;                  // fc00::/7 unique local
+  return true;
+}
+
+}  // namespace
+
+std::optional<ClientAddress> parse_client_address(std::string_view token) {
+  std::string_view address = token;
+  bool v6_only = false;
+  if (!address.empty() && address.front() == '[') {  // [v6] or [v6]:port
+    const size_t close = address.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view after = address.substr(close + 1);
+    if (!after.empty() && !(after.front() == ':' && all_digits(after.substr(1)))) return std::nullopt;
+    address = address.substr(1, close - 1);
+    v6_only = true;
+  } else if (const size_t colon = address.find(':');
+             colon != std::string_view::npos && address.find(':', colon + 1) == std::string_view::npos) {
+    // Exactly one colon: IPv4 with a port (no IPv6 address has just one).
+    if (!all_digits(address.substr(colon + 1))) return std::nullopt;
+    address = address.substr(0, colon);
+  }
+  // A zone ("fe80::1%eth0") names an interface of the logging host: drop it.
+  std::string_view zone_free = address;
+  if (const size_t percent = address.find('%'); percent != std::string_view::npos) {
+    if (percent + 1 == address.size()) return std::nullopt;
+    zone_free = address.substr(0, percent);
+    v6_only = true;
+  }
+  if (zone_free.empty() || zone_free.size() > 45) return std::nullopt;  // INET6_ADDRSTRLEN - 1
+  const std::string text(zone_free);
+  if (!v6_only) {
+    std::array<uint8_t, 4> v4{};
+    if (::inet_pton(AF_INET, text.c_str(), v4.data()) == 1) return ClientAddress{text, is_public_v4(v4.data())};
+  }
+  std::array<uint8_t, 16> v6{};
+  if (::inet_pton(AF_INET6, text.c_str(), v6.data()) == 1) return ClientAddress{text, is_public_v6(v6)};
+  return std::nullopt;
+}
+
+namespace {
+
+class ClientIpFilter final : public Filter {
+ public:
+  FieldRef source;
+  FieldRef target;
+  std::optional<FieldRef> list_target;
+  std::vector<std::string> tag_on_failure;
+
+  FilterOutcome process(Event& event) override {
+    Value scratch;
+    const Value* src = source.find(event, scratch);
+    if (!src) return FilterOutcome::failure;
+    m_tokens.clear();
+    if (src->is_string()) {
+      split_list(src->as_string(), m_tokens);
+    } else if (src->is_array()) {
+      for (const auto& item : src->as_array())
+        if (item.is_string()) split_list(item.as_string(), m_tokens);
+    } else {
+      return FilterOutcome::failure;
+    }
+    // Choose before writing the list: list_target may be the source field.
+    std::optional<std::string> first, first_public;
+    for (const auto& token : m_tokens) {
+      auto address = parse_client_address(token);
+      if (!address) continue;
+      if (!first) first = address->ip;
+      if (address->is_public) {
+        first_public = std::move(address->ip);
+        break;
+      }
+    }
+    if (list_target) {
+      Array list;
+      list.reserve(m_tokens.size());
+      for (auto& token : m_tokens) list.emplace_back(std::move(token));
+      list_target->set(event, Value(std::move(list)));
+    }
+    if (first_public) {
+      target.set(event, Value(std::move(*first_public)));
+      return FilterOutcome::success;
+    }
+    if (first) {
+      target.set(event, Value(std::move(*first)));
+      return FilterOutcome::success;
+    }
+    for (const auto& tag : tag_on_failure) event.add_tag(tag);
+    return FilterOutcome::failure;
+  }
+
+ private:
+  std::vector<std::string> m_tokens;  // reused across events
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Filter>> make_client_ip_filter(const PluginBlock& block, const BuildContext&) {
+  OptionReader opts(block, {"source", "target", "list_target", "tag_on_failure"});
+  auto filter = std::make_unique<ClientIpFilter>();
+  auto ref = [&](std::string_view option, const std::string& text) -> std::optional<FieldRef> {
+    auto r = FieldRef::parse(text);
+    if (!r) {
+      opts.error(option, r.error().message);
+      return std::nullopt;
+    }
+    if (r->is_timestamp()) {
+      opts.error(option, "@timestamp does not hold addresses");
+      return std::nullopt;
+    }
+    return std::move(*r);
+  };
+  if (auto s = opts.string("source")) {
+    if (auto r = ref("source", *s)) filter->source = std::move(*r);
+  } else if (!opts.has("source")) {
+    opts.error(block.where, "the source option is required");
+  }
+  if (auto r = ref("target", opts.string("target").value_or("[source][ip]"))) filter->target = std::move(*r);
+  if (auto l = opts.string("list_target")) filter->list_target = ref("list_target", *l);
+  filter->tag_on_failure = opts.has("tag_on_failure") ? opts.string_list("tag_on_failure")
+                                                      : std::vector<std::string>{"_client_ip_failure"};
+  if (auto ok = opts.finish(); !ok) return tl::unexpected(ok.error());
+  return std::unique_ptr<Filter>(std::move(filter));
+}
+
+}  // namespace logpost::filters
