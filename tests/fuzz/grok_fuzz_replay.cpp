@@ -194,9 +194,9 @@ int main(int argc, char** argv) {
 
   const auto& stats = logpost::fuzz::grok_fuzz_stats();
   std::printf(
-      "grok fuzz replay: %zu corpus files, %zu inputs (%zu fixed, %zu built, %zu built did not compile), "
+      "grok fuzz replay: %zu corpus files, %zu inputs (%zu fixed, %zu built, %zu compiles, %zu did not compile), "
       "%zu matched, %zu on a fast path; %zu fixed expressions; fast path and RE2 agreed on all\n",
-      corpus.size(), stats.inputs, stats.fixed, stats.built, stats.compile_failed, stats.matched, stats.fast_path,
+      corpus.size(), stats.inputs, stats.fixed, stats.built, stats.compiled, stats.compile_failed, stats.matched, stats.fast_path,
       logpost::fuzz::fixed_expressions().size());
   // A replay where nothing matches would compare nothing.
   if (!corpus.empty() && after_corpus.matched * 2 < corpus.size()) {

@@ -331,6 +331,7 @@ void run_grok_fuzz_input(const uint8_t* data, size_t size) {
   if (found == st.cache.end()) {
     if (st.cache.size() >= k_max_cached) st.cache.clear();
     Compiled compiled;
+    ++st.stats.compiled;
     if (auto expression = GrokExpression::compile(pattern, legacy ? st.legacy : st.v1))
       compiled.expression.emplace(std::move(*expression));
     found = st.cache.emplace(key, std::move(compiled)).first;

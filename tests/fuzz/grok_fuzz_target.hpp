@@ -48,6 +48,7 @@ struct GrokFuzzStats {
   size_t inputs = 0;
   size_t fixed = 0;           // inputs on a fixed expression
   size_t built = 0;           // inputs on a built expression
+  size_t compiled = 0;        // built expressions compiled (cache misses)
   size_t compile_failed = 0;  // built expressions RE2 or grok rejected
   size_t matched = 0;         // inputs where both agreed on a match
   size_t fast_path = 0;       // inputs whose expression has a span plan
