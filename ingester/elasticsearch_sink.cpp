@@ -94,7 +94,8 @@ Result<std::vector<std::string>> parse_elasticsearch_hosts(std::string_view list
 
 std::span<const ConfigKey> elasticsearch_config_keys() { return k_keys; }
 
-Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config& config, std::string_view store) {
+Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config& config, std::string_view store,
+                                                                   const std::filesystem::path& base_dir) {
   ElasticsearchSinkOptions o;
   std::vector<std::string> problems;
   auto note = [&problems](const std::string& key_origin, const Error& e) {
@@ -116,10 +117,19 @@ Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config&
   o.http.connect_timeout = config.get_duration("elasticsearch.connect_timeout");
   o.http.request_timeout = config.get_duration("elasticsearch.request_timeout");
   o.http.verify_tls = config.get_bool("elasticsearch.tls_verify");
-  o.http.ca_file = config.get_path("elasticsearch.ca_file");
+  auto path_of = [&config, &base_dir](std::string_view key) {
+    std::filesystem::path p = config.get_path(key);
+    return p.empty() || p.is_absolute() || base_dir.empty() ? p : base_dir / p;
+  };
+  o.http.ca_file = path_of("elasticsearch.ca_file");
+  if (!o.http.ca_file.empty()) {
+    // Checked here so that a typo is a config error with file:line at start,
+    // not a failed request later.
+    if (auto ca = read_small_file(o.http.ca_file); !ca) note(config.origin_of("elasticsearch.ca_file"), ca.error());
+  }
   o.http.user = config.get_string("elasticsearch.user");
-  auto password_file = config.get_path("elasticsearch.password_file");
-  auto api_key_file = config.get_path("elasticsearch.api_key_file");
+  auto password_file = path_of("elasticsearch.password_file");
+  auto api_key_file = path_of("elasticsearch.api_key_file");
   if (!o.http.user.empty() && !api_key_file.empty()) {
     problems.push_back("elasticsearch.user and elasticsearch.api_key_file exclude each other");
   }

@@ -117,10 +117,14 @@ Result<std::vector<std::string>> parse_elasticsearch_hosts(std::string_view list
 // to its own table.
 std::span<const ConfigKey> elasticsearch_config_keys();
 
-// Reads the keys above (and the credential files they name). `store`, when
-// not empty, is the --store URL list and replaces elasticsearch.hosts.
+// Reads the keys above (and the credential files they name; a CA file must
+// be readable). `store`, when not empty, is the --store URL list and
+// replaces elasticsearch.hosts. Relative password_file, api_key_file and
+// ca_file resolve against `base_dir` (the configuration file's directory,
+// as every path of logpost-ingest's file; empty = the working directory).
 // Errors: ErrorCode::config, all problems at once.
-Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config& config, std::string_view store = {});
+Result<ElasticsearchSinkOptions> elasticsearch_options_from_config(const Config& config, std::string_view store = {},
+                                                                   const std::filesystem::path& base_dir = {});
 
 class ElasticsearchSink final : public Sink {
  public:

@@ -110,7 +110,7 @@ int ingest_main(std::span<const std::string_view> args) {
       std::cerr << "logpost-ingest: configuration errors:\n" << settings.error().message << "\n";
       return exit_code::config;
     }
-    auto options = elasticsearch_options_from_config(*settings->config, spec->location);
+    auto options = elasticsearch_options_from_config(*settings->config, spec->location, settings->config_dir);
     if (!options) return report(options.error(), "setup_failed");
     auto changes = setup_elasticsearch(*options, std::cout);
     if (!changes) return report(changes.error(), "setup_failed");

@@ -85,6 +85,7 @@ std::span<const ConfigKey> ingest_config_keys() {
 Result<IngestSettings> settings_from_config(const Config& config, const std::filesystem::path& base_dir) {
   IngestSettings s;
   s.config = std::make_shared<Config>(config);
+  s.config_dir = base_dir;
   std::string errors;
   auto problem = [&](std::string_view key, const std::string& what) {
     errors += config.origin_of(key) + ": " + std::string(key) + ": " + what + "\n";

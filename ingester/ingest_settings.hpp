@@ -55,8 +55,10 @@ struct IngestSettings {
   std::filesystem::path patterns_dir;
   std::filesystem::path geoip_dir;
   std::string metrics_listen;  // "127.0.0.1:9137" or empty
-  // The loaded file, for the Elasticsearch sink's own keys.
+  // The loaded file, for the Elasticsearch sink's own keys, and the directory
+  // its relative paths resolve against.
   std::shared_ptr<const Config> config;
+  std::filesystem::path config_dir;
 };
 
 // Loads `config_file` (or the defaults when nullopt) into settings.

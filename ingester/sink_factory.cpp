@@ -27,7 +27,7 @@ Result<OpenedStore> open_store(const StoreSpec& spec, const IngestSettings& sett
     if (!sink) return tl::unexpected(sink.error());
     return OpenedStore{std::move(*sink), spec.location};
   }
-  auto options = elasticsearch_options_from_config(*settings.config, spec.location);
+  auto options = elasticsearch_options_from_config(*settings.config, spec.location, settings.config_dir);
   if (!options) return tl::unexpected(options.error());
   if (!options->http.verify_tls) {
     bool https = false;

@@ -164,7 +164,8 @@ check "auth: refused credentials: exit 69 (EX_UNAVAILABLE)" eq "$(ingest auth-wr
 check "auth: refused credentials: the error says what to check" contains "$WORK/last.log" "elasticsearch.user/password_file"
 check "auth: refused credentials: nothing stored, the mail kept" \
   eq "$(server_docs "$AUTH_URL" | wc -l) $(count_files "$WORK/auth/new")" "0 1"
-write_config auth-right "elasticsearch.user = logpost" "elasticsearch.password_file = $WORK/right.pw"
+# Relative key files resolve against the configuration file's directory.
+write_config auth-right "elasticsearch.user = logpost" "elasticsearch.password_file = right.pw"
 check "auth: right password: exit 0" eq "$(ingest auth-right auth "$AUTH_URL")" 0
 check "auth: right password: stored" cmp -s <(server_docs "$AUTH_URL" | cut -f2) "$WORK/auth.ids"
 check "auth: the runs logged" test -s "$WORK/all-runs.log"
@@ -191,7 +192,7 @@ check "tls: unknown CA: the error names the verification failure" contains "$WOR
 check "tls: unknown CA: the error names the keys to check" contains "$WORK/last.log" "elasticsearch.ca_file"
 check "tls: unknown CA: nothing stored" eq "$(server_docs "$TLS_URL" | wc -l)" 0
 check "tls: unknown CA: every mail still in new/" eq "$(count_files "$WORK/tls/new")" "$tls_mails"
-write_config tls-ca "elasticsearch.ca_file = $WORK/ca.pem"
+write_config tls-ca "elasticsearch.ca_file = ca.pem"
 check "tls: with ca_file: exit 0" eq "$(ingest tls-ca tls "$TLS_URL")" 0
 check "tls: with ca_file: the same mails are all stored" cmp -s <(server_docs "$TLS_URL" | cut -f2) "$WORK/tls.ids"
 check "tls: with ca_file: new/ is empty" eq "$(count_files "$WORK/tls/new")" 0

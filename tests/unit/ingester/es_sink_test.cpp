@@ -446,6 +446,32 @@ TEST(ElasticsearchConfig, ReportsEveryProblemAtOnce) {
   EXPECT_NE(m.find("<test>:3"), std::string::npos) << m;  // file:line of the namespace
 }
 
+TEST(ElasticsearchConfig, RelativeFilesResolveAgainstTheConfigDirectory) {
+  TempDir dir;
+  for (const auto& [name, text] : {std::pair{"pw", "secret\n"}, std::pair{"ca.pem", "not checked here\n"}}) {
+    FILE* f = fopen((dir.path() / name).c_str(), "w");
+    fputs(text, f);
+    fclose(f);
+  }
+  auto config = Config::load_string(
+      "elasticsearch.user = u\nelasticsearch.password_file = pw\nelasticsearch.ca_file = ca.pem\n", "<test>",
+      elasticsearch_config_keys());
+  ASSERT_TRUE(config) << config.error().message;
+  auto o = elasticsearch_options_from_config(*config, "https://es1:9200", dir.path());
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->http.password, "secret");
+  EXPECT_EQ(o->http.ca_file, dir.path() / "ca.pem");
+
+  // A CA file that cannot be read is a config error at start, with file:line.
+  auto missing = Config::load_string("elasticsearch.ca_file = no-such-ca.pem\n", "<test>", elasticsearch_config_keys());
+  ASSERT_TRUE(missing);
+  auto bad = elasticsearch_options_from_config(*missing, "https://es1:9200", dir.path());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::config);
+  EXPECT_NE(bad.error().message.find("<test>:1"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("no-such-ca.pem"), std::string::npos) << bad.error().message;
+}
+
 TEST(ElasticsearchConfig, BackoffIsTheIngestersOwnKeysNotASecondSet) {
   // One knob per meaning: the wait between attempts is retry_initial /
   // retry_max of the ingester; Elasticsearch has no copies of them.
