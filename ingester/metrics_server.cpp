@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <exception>
 #include <cstdint>
 #include <optional>
 #include <system_error>
@@ -57,7 +58,15 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const ListenAddress&
   std::unique_ptr<MetricsServer> server(
       new MetricsServer(std::move(*listener), wake, std::move(*bound), std::move(render), limits));
   try {
-    server->m_thread = std::thread([s = server.get()] { s->run(); });
+    server->m_thread = std::thread([s = server.get()] {
+      // Nothing may escape the thread (std::terminate would take the
+      // ingester down with it): the endpoint stops, ingestion goes on.
+      try {
+        s->run();
+      } catch (const std::exception& e) {
+        log_event(LogLevel::error, "metrics_server_stopped", {{"reason", e.what()}});
+      }
+    });
   } catch (const std::system_error& e) {
     return fail(ErrorCode::io, std::string("metrics server thread: ") + e.what());
   }

@@ -1,62 +1,51 @@
 // tcp_socket.cpp — the socket system calls, RAII.
 #include "ingester/tcp_socket.hpp"
 
-#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <utility>
 
 namespace logpost::ingester {
 
 namespace {
 
-// sockaddr_storage holds either family; the casts to sockaddr* are what the
-// socket API is defined in terms of.
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  [[nodiscard]] const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+struct AddrinfoFree {
+  void operator()(addrinfo* ai) const { ::freeaddrinfo(ai); }
 };
+using AddrinfoPtr = std::unique_ptr<addrinfo, AddrinfoFree>;
 
-Result<SocketAddress> to_socket_address(const ListenAddress& address) {
-  SocketAddress out;
-  if (address.ipv6) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(address.port);
-    if (::inet_pton(AF_INET6, address.host.c_str(), &a.sin6_addr) != 1)
-      return fail(ErrorCode::config, "'" + address.host + "' is not an IPv6 address");
-    std::memcpy(&out.storage, &a, sizeof a);
-    out.length = sizeof a;
-  } else {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(address.port);
-    if (::inet_pton(AF_INET, address.host.c_str(), &a.sin_addr) != 1)
-      return fail(ErrorCode::config, "'" + address.host + "' is not an IPv4 address");
-    std::memcpy(&out.storage, &a, sizeof a);
-    out.length = sizeof a;
-  }
-  return out;
+// The numeric address as a sockaddr of its family (no name lookup).
+Result<AddrinfoPtr> resolve_numeric(const ListenAddress& address) {
+  addrinfo hints{};
+  hints.ai_family = address.ipv6 ? AF_INET6 : AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+  addrinfo* found = nullptr;
+  int rc = ::getaddrinfo(address.host.c_str(), std::to_string(address.port).c_str(), &hints, &found);
+  if (rc != 0 || !found) return fail(ErrorCode::config, address.text() + ": " + ::gai_strerror(rc));
+  return AddrinfoPtr(found);
 }
 
 }  // namespace
 
 Result<TcpSocket> TcpSocket::listen(const ListenAddress& address, int backlog) {
-  auto sa = to_socket_address(address);
-  if (!sa) return tl::unexpected(sa.error());
-  int fd = ::socket(address.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  auto ai = resolve_numeric(address);
+  if (!ai) return tl::unexpected(ai.error());
+  int fd = ::socket((*ai)->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail_errno("socket");
   TcpSocket sock(fd);  // closes fd on every error path below
   int one = 1;
   if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return fail_errno("setsockopt SO_REUSEADDR");
   if (address.ipv6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)
     return fail_errno("setsockopt IPV6_V6ONLY");
-  if (::bind(fd, sa->get(), sa->length) != 0) {
+  if (::bind(fd, (*ai)->ai_addr, (*ai)->ai_addrlen) != 0) {
     int e = errno;
     std::string what = "bind " + address.text() + ": " + std::strerror(e);
     if (e == EADDRINUSE) return fail(ErrorCode::temporary, what + " (another process listens there)");
@@ -123,22 +112,16 @@ void TcpSocket::shutdown_write() {
 Result<ListenAddress> TcpSocket::local_address() const {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;
-  if (::getsockname(m_fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return fail_errno("getsockname");
+  auto* sa = reinterpret_cast<sockaddr*>(&storage);  // what the socket API takes
+  if (::getsockname(m_fd, sa, &length) != 0) return fail_errno("getsockname");
+  char host[NI_MAXHOST] = {};
+  char port[NI_MAXSERV] = {};
+  int rc = ::getnameinfo(sa, length, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+  if (rc != 0) return fail(ErrorCode::io, std::string("getnameinfo: ") + ::gai_strerror(rc));
   ListenAddress out;
-  char text[INET6_ADDRSTRLEN] = {};
-  if (storage.ss_family == AF_INET6) {
-    sockaddr_in6 a{};
-    std::memcpy(&a, &storage, sizeof a);
-    ::inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof text);
-    out.ipv6 = true;
-    out.port = ntohs(a.sin6_port);
-  } else {
-    sockaddr_in a{};
-    std::memcpy(&a, &storage, sizeof a);
-    ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
-    out.port = ntohs(a.sin_port);
-  }
-  out.host = text;
+  out.ipv6 = storage.ss_family == AF_INET6;
+  out.host = host;
+  out.port = static_cast<uint16_t>(std::stoul(port));
   return out;
 }
 

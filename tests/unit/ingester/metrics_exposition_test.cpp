@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <regex>
@@ -48,38 +49,35 @@ TEST(MetricsExposition, ExactTextForGivenSamples) {
 struct Parsed {
   std::map<std::string, double> values;
   std::map<std::string, std::string> types;
-  std::vector<std::string> order;
 };
 
 // A strict reader of the subset we emit: HELP then TYPE then one sample
-// without labels, for every metric; any other line fails the test.
+// without labels or timestamp, for every metric; any other line fails.
 Parsed parse_exposition(const std::string& text) {
   Parsed out;
   EXPECT_TRUE(text.empty() || text.back() == '\n') << "the last line must end with a newline";
-  const std::regex name_re("[a-zA-Z_:][a-zA-Z0-9_:]*");
+  const std::string name = "([a-zA-Z_:][a-zA-Z0-9_:]*)";
+  const std::regex help_re("# HELP " + name + " (\\S.*)");
+  const std::regex type_re("# TYPE " + name + " (counter|gauge)");
+  const std::regex sample_re(name + " (\\S+)");
   std::istringstream in(text);
   std::string help, type, sample;
   while (std::getline(in, help)) {
+    std::smatch h, t, s;
     EXPECT_TRUE(std::getline(in, type) && std::getline(in, sample)) << "incomplete metric after: " << help;
-    std::istringstream h(help), t(type), s(sample);
-    std::string hash, kw, name, tname, kind, sname, value;
-    h >> hash >> kw >> name;
-    EXPECT_EQ(hash + " " + kw, "# HELP") << help;
-    EXPECT_TRUE(std::regex_match(name, name_re)) << name;
-    EXPECT_GT(help.size(), std::string("# HELP ").size() + name.size() + 1) << "empty help: " << help;
-    t >> hash >> kw >> tname >> kind;
-    EXPECT_EQ(hash + " " + kw + " " + tname, "# TYPE " + name) << type;
-    EXPECT_TRUE(kind == "counter" || kind == "gauge") << type;
-    s >> sname >> value;
-    EXPECT_EQ(sname, name) << sample;
-    EXPECT_TRUE(s.eof() || (s >> std::ws).eof()) << "trailing text (a timestamp?) in: " << sample;
+    EXPECT_TRUE(std::regex_match(help, h, help_re)) << help;
+    EXPECT_TRUE(std::regex_match(type, t, type_re)) << type;
+    EXPECT_TRUE(std::regex_match(sample, s, sample_re)) << sample;
+    if (h.empty() || t.empty() || s.empty()) break;
+    EXPECT_EQ(t[1], h[1]) << type;
+    EXPECT_EQ(s[1], h[1]) << sample;
     size_t used = 0;
+    const std::string value = s[2];
     double v = std::stod(value, &used);
     EXPECT_EQ(used, value.size()) << sample;
-    EXPECT_EQ(out.values.count(name), 0u) << "duplicate metric " << name;
-    out.values[name] = v;
-    out.types[name] = kind;
-    out.order.push_back(name);
+    EXPECT_EQ(out.values.count(h[1]), 0u) << "duplicate metric " << h[1];
+    out.values[h[1]] = v;
+    out.types[h[1]] = t[2];
   }
   return out;
 }
