@@ -117,7 +117,14 @@ bool Event::has_tag(std::string_view tag) const {
   return false;
 }
 
-std::string format_timestamp_us(int64_t us) {
+namespace {
+void put2(char* d, unsigned v) {
+  d[0] = static_cast<char>('0' + v / 10);
+  d[1] = static_cast<char>('0' + v % 10);
+}
+}  // namespace
+
+size_t format_timestamp_us(int64_t us, char* buf) {
   using namespace std::chrono;
   int64_t secs = us / 1'000'000;
   int64_t frac = us % 1'000'000;
@@ -125,23 +132,49 @@ std::string format_timestamp_us(int64_t us) {
     frac += 1'000'000;
     secs -= 1;
   }
-  sys_seconds tp{seconds(secs)};
-  sys_days day = floor<days>(tp);
-  year_month_day ymd{day};
-  hh_mm_ss<seconds> hms{tp - day};
-  char buf[48];
-  if (frac % 1000 == 0) {
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()), static_cast<int>(frac / 1000));
+  // Every document carries a timestamp: digits by hand, not printf.
+  int64_t day_number = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t second_of_day = secs - day_number * 86400;
+  year_month_day ymd{sys_days{days{day_number}}};
+  int y = static_cast<int>(ymd.year());
+  auto h = static_cast<unsigned>(second_of_day / 3600);
+  auto mi = static_cast<unsigned>(second_of_day / 60 % 60);
+  auto s = static_cast<unsigned>(second_of_day % 60);
+  size_t n;
+  if (y >= 0 && y <= 9999) {
+    put2(buf, static_cast<unsigned>(y) / 100);
+    put2(buf + 2, static_cast<unsigned>(y) % 100);
+    n = 4;
   } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()), static_cast<int>(frac));
+    n = static_cast<size_t>(std::snprintf(buf, 8, "%04d", y));
   }
-  return buf;
+  char* d = buf + n;
+  d[0] = '-';
+  put2(d + 1, static_cast<unsigned>(ymd.month()));
+  d[3] = '-';
+  put2(d + 4, static_cast<unsigned>(ymd.day()));
+  d[6] = 'T';
+  put2(d + 7, h);
+  d[9] = ':';
+  put2(d + 10, mi);
+  d[12] = ':';
+  put2(d + 13, s);
+  d[15] = '.';
+  d += 16;
+  // Milliseconds when the sub-millisecond part is zero, else microseconds.
+  int digits = frac % 1000 == 0 ? 3 : 6;
+  int64_t f = digits == 3 ? frac / 1000 : frac;
+  for (int k = digits - 1; k >= 0; --k) {
+    d[k] = static_cast<char>('0' + f % 10);
+    f /= 10;
+  }
+  d[digits] = 'Z';
+  return static_cast<size_t>(d + digits + 1 - buf);
+}
+
+std::string format_timestamp_us(int64_t us) {
+  char buf[40];
+  return std::string(buf, format_timestamp_us(us, buf));
 }
 
 Result<int64_t> parse_timestamp_us(std::string_view t) {

@@ -88,6 +88,8 @@ class Event {
 // "2024-05-01T12:00:00.123Z" (milliseconds when the sub-millisecond part is
 // zero, else microseconds: "…00.123456Z"). Years 0000-9999.
 std::string format_timestamp_us(int64_t us);
+// The same into buf (room for 40 bytes); returns the length written.
+size_t format_timestamp_us(int64_t us, char* buf);
 // Parses an RFC 3339 / ISO 8601 UTC or offset timestamp into microseconds.
 Result<int64_t> parse_timestamp_us(std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "common/json.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -7,16 +8,20 @@
 namespace logpost {
 namespace {
 
-// 0: copy as is; 1: needs escaping; 2: start of a multi-byte UTF-8 sequence.
-struct ByteClass {
-  unsigned char table[256];
-  constexpr ByteClass() : table() {
-    for (int c = 0; c < 256; ++c) table[c] = c < 0x20 ? 1 : (c >= 0x80 ? 2 : 0);
-    table[static_cast<unsigned char>('"')] = 1;
-    table[static_cast<unsigned char>('\\')] = 1;
-  }
-};
-constexpr ByteClass k_byte_class;
+constexpr uint64_t k_ones = 0x0101010101010101ULL;
+
+// Whether any of the eight bytes in x needs more than a copy: a control
+// character (< 0x20), '"', '\\' or a byte of a multi-byte UTF-8 sequence
+// (>= 0x80). The classic "has a byte less than n" and "has a zero byte"
+// word tricks: exact as a yes/no answer for the whole word.
+inline bool needs_attention(uint64_t x) {
+  uint64_t control = (x - k_ones * 0x20) & ~x;
+  uint64_t q = x ^ (k_ones * '"');
+  uint64_t quote = (q - k_ones) & ~q;
+  uint64_t b = x ^ (k_ones * '\\');
+  uint64_t backslash = (b - k_ones) & ~b;
+  return ((control | quote | backslash | x) & (k_ones * 0x80)) != 0;
+}
 
 // Length of the valid UTF-8 sequence at s[0], or 0 when it is not valid
 // (overlongs, surrogates and code points above U+10FFFF are invalid).
@@ -57,37 +62,6 @@ size_t invalid_subpart_length(const unsigned char* s, size_t avail) {
     ++n;
   }
   return n;
-}
-
-void append_escape(std::string& out, unsigned char c) {
-  switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    default: {
-      static const char hex[] = "0123456789abcdef";
-      char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      out.append(buf, 6);
-    }
-  }
-}
-
-void append_double(std::string& out, double d) {
-  if (!std::isfinite(d)) {
-    out += "null";
-    return;
-  }
-  char buf[64];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
-  std::string_view text(buf, static_cast<size_t>(ptr - buf));
-  out += text;
-  // Keep doubles recognisable as floating point (1.0, not 1), so a
-  // round trip through JSON preserves the kind.
-  if (text.find_first_of(".eE") == std::string_view::npos) out += ".0";
 }
 
 class Parser {
@@ -305,92 +279,182 @@ class Parser {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    size_t run = i;
-    while (run < n && k_byte_class.table[s[run]] == 0) ++run;
-    out.append(text.data() + i, run - i);
-    i = run;
-    if (i >= n) break;
-    unsigned char c = s[i];
-    if (k_byte_class.table[c] == 1) {
-      append_escape(out, c);
-      ++i;
-      continue;
-    }
-    size_t len = valid_utf8_length(s + i, n - i);
-    if (len) {
-      out.append(text.data() + i, len);
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      i += invalid_subpart_length(s + i, n - i);
-    }
-  }
-  out += '"';
+void JsonWriter::grow(size_t n) {
+  // Geometric growth; resize() zero-fills the new bytes once, which is the
+  // only cost std::string leaves no way around.
+  m_out.resize(std::max(m_out.size() * 2, m_pos + n + 4096));
 }
 
-void append_json(std::string& out, const Value& value) {
-  switch (value.kind()) {
-    case Value::Kind::null: out += "null"; return;
-    case Value::Kind::boolean: out += value.as_bool() ? "true" : "false"; return;
-    case Value::Kind::integer: {
-      char buf[24];
-      auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value.as_int());
-      out.append(buf, static_cast<size_t>(ptr - buf));
+void JsonWriter::string(std::string_view text) {
+  // Short strings (keys, methods, status words) are most strings of a
+  // document: test them as one padded word instead of byte by byte.
+  if (text.size() < 8) {
+    uint64_t word = k_ones * 'a';
+    std::memcpy(&word, text.data(), text.size());
+    if (!needs_attention(word)) {
+      char* d = room(text.size() + 2);
+      d[0] = '"';
+      std::memcpy(d + 1, text.data(), text.size());
+      d[text.size() + 1] = '"';
+      m_pos += text.size() + 2;
       return;
     }
-    case Value::Kind::real: append_double(out, value.as_double()); return;
-    case Value::Kind::string: append_json_string(out, value.as_string()); return;
+  }
+  raw('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* const end = p + text.size();
+  while (p < end) {
+    // Chunks bound the room reserved for the worst case (six output bytes
+    // per input byte: \u00XX) whatever the string's size.
+    const unsigned char* const stop = p + std::min<size_t>(static_cast<size_t>(end - p), 4096);
+    char* const base = room(6 * static_cast<size_t>(stop - p));
+    char* d = base;
+    while (p < stop) {
+      while (stop - p >= 8) {
+        uint64_t word;
+        std::memcpy(&word, p, 8);
+        if (needs_attention(word)) break;
+        std::memcpy(d, p, 8);
+        p += 8;
+        d += 8;
+      }
+      if (p == stop) break;
+      unsigned char c = *p;
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        *d++ = static_cast<char>(c);
+        ++p;
+        continue;
+      }
+      if (c < 0x80) {
+        *d++ = '\\';
+        switch (c) {
+          case '"': *d++ = '"'; break;
+          case '\\': *d++ = '\\'; break;
+          case '\n': *d++ = 'n'; break;
+          case '\r': *d++ = 'r'; break;
+          case '\t': *d++ = 't'; break;
+          case '\b': *d++ = 'b'; break;
+          case '\f': *d++ = 'f'; break;
+          default: {
+            static const char hex[] = "0123456789abcdef";
+            *d++ = 'u';
+            *d++ = '0';
+            *d++ = '0';
+            *d++ = hex[c >> 4];
+            *d++ = hex[c & 15];
+          }
+        }
+        ++p;
+        continue;
+      }
+      // A sequence may run past `stop` (not past `end`): it was started
+      // before `stop`, so at most six bytes per started input byte hold.
+      size_t avail = static_cast<size_t>(end - p);
+      if (size_t len = valid_utf8_length(p, avail)) {
+        std::memcpy(d, p, len);
+        d += len;
+        p += len;
+      } else {
+        std::memcpy(d, "\xEF\xBF\xBD", 3);  // U+FFFD
+        d += 3;
+        p += invalid_subpart_length(p, avail);
+      }
+    }
+    m_pos += static_cast<size_t>(d - base);
+  }
+  raw('"');
+}
+
+void JsonWriter::integer(int64_t v) {
+  char* d = room(24);
+  auto [ptr, ec] = std::to_chars(d, d + 24, v);
+  m_pos += static_cast<size_t>(ptr - d);
+}
+
+void JsonWriter::timestamp(int64_t us) {
+  char* d = room(48);
+  d[0] = '"';
+  size_t n = format_timestamp_us(us, d + 1);
+  d[n + 1] = '"';
+  m_pos += n + 2;
+}
+
+void JsonWriter::value(const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::null: raw("null"); return;
+    case Value::Kind::boolean: raw(value.as_bool() ? std::string_view("true") : std::string_view("false")); return;
+    case Value::Kind::integer: integer(value.as_int()); return;
+    case Value::Kind::real: {
+      double d = value.as_double();
+      if (!std::isfinite(d)) {
+        raw("null");
+        return;
+      }
+      char* out = room(68);
+      auto [ptr, ec] = std::to_chars(out, out + 64, d);
+      std::string_view text(out, static_cast<size_t>(ptr - out));
+      m_pos += text.size();
+      // Keep doubles recognisable as floating point (1.0, not 1), so a
+      // round trip through JSON preserves the kind.
+      if (text.find_first_of(".eE") == std::string_view::npos) raw(".0");
+      return;
+    }
+    case Value::Kind::string: string(value.as_string()); return;
     case Value::Kind::array: {
-      out += '[';
+      raw('[');
       bool first = true;
       for (const auto& item : value.as_array()) {
-        if (!first) out += ',';
+        if (!first) raw(',');
         first = false;
-        append_json(out, item);
+        this->value(item);
       }
-      out += ']';
+      raw(']');
       return;
     }
     case Value::Kind::object: {
-      out += '{';
+      raw('{');
       bool first = true;
       for (const auto& [key, item] : value.as_object()) {
-        if (!first) out += ',';
+        if (!first) raw(',');
         first = false;
-        append_json_string(out, key);
-        out += ':';
-        append_json(out, item);
+        string(key);
+        raw(':');
+        this->value(item);
       }
-      out += '}';
+      raw('}');
       return;
     }
   }
 }
 
-void append_json(std::string& out, const Event& event) {
-  out += '{';
+bool JsonWriter::event_members(const Event& event) {
   bool first = true;
   if (auto ts = event.timestamp_us()) {
-    out += "\"@timestamp\":\"";
-    out += format_timestamp_us(*ts);
-    out += '"';
+    raw("\"@timestamp\":");
+    timestamp(*ts);
     first = false;
   }
   for (const auto& [key, item] : event.fields()) {
-    if (key == "@metadata" || key == "@timestamp") continue;
-    if (!first) out += ',';
+    // First-byte test before the comparisons: this loop runs per field.
+    if (!key.empty() && key[0] == '@' && (key == "@metadata" || key == "@timestamp")) continue;
+    if (!first) raw(',');
     first = false;
-    append_json_string(out, key);
-    out += ':';
-    append_json(out, item);
+    string(key);
+    raw(':');
+    value(item);
   }
-  out += '}';
+  return !first;
+}
+
+void append_json_string(std::string& out, std::string_view text) { JsonWriter(out).string(text); }
+
+void append_json(std::string& out, const Value& value) { JsonWriter(out).value(value); }
+
+void append_json(std::string& out, const Event& event) {
+  JsonWriter w(out);
+  w.raw('{');
+  w.event_members(event);
+  w.raw('}');
 }
 
 std::string to_json(const Value& value) {

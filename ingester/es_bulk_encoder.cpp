@@ -108,176 +108,9 @@ struct RouteCache {
   std::string action_prefix;  // {"create":{"_index":"logs-…","_id":
   std::string data_stream;    // "data_stream":{…}}
   bool valid = false;
-  // The "YYYY-MM-DDTHH:MM:SS" of the last timestamp's second.
-  int64_t ts_second = INT64_MIN;
-  char ts_prefix[19] = {};
 };
 
-// A JSON writer into the caller's string through a raw cursor: the bulk
-// body is the hot path of the sink (>= 1M documents/s is the target), and
-// std::string's per-character appends cost more than the encoding itself.
-// It produces exactly the bytes of common/json.hpp's append_json (a unit
-// test holds the two together): plain ASCII strings are copied here, any
-// string needing escapes or UTF-8 checks goes through append_json_string.
-class Writer {
- public:
-  explicit Writer(std::string& out) : m_out(out), m_pos(out.size()) {}
-  Writer(const Writer&) = delete;
-  Writer& operator=(const Writer&) = delete;
-  ~Writer() { m_out.resize(m_pos); }
-
-  [[nodiscard]] size_t pos() const { return m_pos; }
-
-  char* room(size_t n) {
-    if (m_pos + n > m_out.size()) m_out.resize(std::max(m_out.size() * 2, m_pos + n + 4096));
-    return m_out.data() + m_pos;
-  }
-  void put(char c) {
-    *room(1) = c;
-    ++m_pos;
-  }
-  void put(std::string_view s) {
-    std::memcpy(room(s.size()), s.data(), s.size());
-    m_pos += s.size();
-  }
-
-  void string(std::string_view s) {
-    const char* p = s.data();
-    const char* end = p + s.size();
-    // Worst case of the inline path: every byte escaped as two. Locals, not
-    // members, in the loop: the compiler cannot keep members in registers
-    // across stores through a char pointer.
-    char* const base = room(2 * s.size() + 2);
-    char* d = base;
-    *d++ = '"';
-    while (p < end) {
-      const char* run = p;
-      while (run < end && is_plain(static_cast<unsigned char>(*run))) ++run;
-      std::memcpy(d, p, static_cast<size_t>(run - p));
-      d += run - p;
-      p = run;
-      if (p == end) break;
-      unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"' || c == '\\') {
-        *d++ = '\\';
-        *d++ = static_cast<char>(c);
-        ++p;
-        continue;
-      }
-      // Control characters and UTF-8 (to validate): common/json.hpp's
-      // encoder, which this must match byte for byte.
-      m_scratch.clear();
-      append_json_string(m_scratch, s);
-      put(m_scratch);
-      return;
-    }
-    *d++ = '"';
-    m_pos += static_cast<size_t>(d - base);
-  }
-
-  // 0x20..0x7F except '"' and '\\' (common/json.cpp's class 0).
-  static bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-  void value(const Value& v) {
-    switch (v.kind()) {
-      case Value::Kind::null: put("null"); return;
-      case Value::Kind::boolean: put(v.as_bool() ? std::string_view("true") : std::string_view("false")); return;
-      case Value::Kind::integer: {
-        char* d = room(24);
-        auto [end, ec] = std::to_chars(d, d + 24, v.as_int());
-        m_pos += static_cast<size_t>(end - d);
-        return;
-      }
-      case Value::Kind::real: {
-        double x = v.as_double();
-        if (!std::isfinite(x)) {
-          put("null");
-          return;
-        }
-        char* d = room(66);
-        auto [end, ec] = std::to_chars(d, d + 64, x);
-        std::string_view text(d, static_cast<size_t>(end - d));
-        m_pos += text.size();
-        if (text.find_first_of(".eE") == std::string_view::npos) put(".0");
-        return;
-      }
-      case Value::Kind::string: string(v.as_string()); return;
-      case Value::Kind::array: {
-        put('[');
-        bool first = true;
-        for (const Value& item : v.as_array()) {
-          if (!first) put(',');
-          first = false;
-          value(item);
-        }
-        put(']');
-        return;
-      }
-      case Value::Kind::object: {
-        put('{');
-        bool first = true;
-        for (const auto& [key, item] : v.as_object()) {
-          if (!first) put(',');
-          first = false;
-          string(key);
-          put(':');
-          value(item);
-        }
-        put('}');
-        return;
-      }
-    }
-  }
-
-  void timestamp(int64_t us, RouteCache& cache) {
-    int64_t secs = us / 1'000'000;
-    int64_t frac = us % 1'000'000;
-    if (frac < 0) {
-      frac += 1'000'000;
-      secs -= 1;
-    }
-    if (secs != cache.ts_second) {
-      std::string full = format_timestamp_us(secs * 1'000'000);
-      if (full.size() != 24) {  // outside years 0000-9999: no shortcut
-        put('"');
-        put(format_timestamp_us(us));
-        put('"');
-        return;
-      }
-      std::memcpy(cache.ts_prefix, full.data(), 19);
-      cache.ts_second = secs;
-    }
-    char* d = room(30);
-    d[0] = '"';
-    std::memcpy(d + 1, cache.ts_prefix, 19);
-    d[20] = '.';
-    size_t len;
-    if (frac % 1000 == 0) {
-      int ms = static_cast<int>(frac / 1000);
-      d[21] = static_cast<char>('0' + ms / 100);
-      d[22] = static_cast<char>('0' + ms / 10 % 10);
-      d[23] = static_cast<char>('0' + ms % 10);
-      len = 24;
-    } else {
-      int f = static_cast<int>(frac);
-      for (int k = 26; k >= 21; --k) {
-        d[k] = static_cast<char>('0' + f % 10);
-        f /= 10;
-      }
-      len = 27;
-    }
-    d[len] = 'Z';
-    d[len + 1] = '"';
-    m_pos += len + 2;
-  }
-
- private:
-  std::string& m_out;
-  size_t m_pos;
-  std::string m_scratch;
-};
-
-void append_one(const EsBulkEncoder& encoder, Writer& w, const Event& event, RouteCache& cache) {
+void append_one(const EsBulkEncoder& encoder, JsonWriter& w, const Event& event, RouteCache& cache) {
   if (event.id().empty()) return;  // never sent without an _id (see the header)
   std::string_view dataset = raw_dataset(event);
   std::string_view tenant = raw_tenant(event);
@@ -291,34 +124,18 @@ void append_one(const EsBulkEncoder& encoder, Writer& w, const Event& event, Rou
     cache.data_stream = "\"data_stream\":{\"type\":\"logs\",\"dataset\":\"" + ds + "\",\"namespace\":\"" + ns + "\"}}";
     cache.valid = true;
   }
-  w.put(cache.action_prefix);
+  w.raw(cache.action_prefix);
   w.string(event.id());
-  w.put("}}\n{");
-
-  // The document: what common/json.hpp's append_json(Event) writes.
-  bool first = true;
-  if (auto ts = event.timestamp_us()) {
-    w.put("\"@timestamp\":");
-    w.timestamp(*ts, cache);
-    first = false;
-  }
-  bool has_data_stream = false;
-  for (const auto& [key, item] : event.fields()) {
-    // First-byte tests before the comparisons: this loop runs per field.
-    if (!key.empty() && key[0] == '@' && (key == "@metadata" || key == "@timestamp")) continue;
-    has_data_stream = has_data_stream || (!key.empty() && key[0] == 'd' && key == "data_stream");
-    if (!first) w.put(',');
-    first = false;
-    w.string(key);
-    w.put(':');
-    w.value(item);
-  }
-  if (has_data_stream) {
-    w.put("}\n");
+  w.raw("}}\n{");
+  // The document: what common/json.hpp's append_json(Event) writes, plus
+  // the data_stream object unless the event has its own.
+  bool wrote = w.event_members(event);
+  if (event.get("data_stream")) {
+    w.raw("}\n");
   } else {
-    if (!first) w.put(',');
-    w.put(cache.data_stream);
-    w.put('\n');
+    if (wrote) w.raw(',');
+    w.raw(cache.data_stream);
+    w.raw('\n');
   }
 }
 
@@ -326,7 +143,7 @@ void append_one(const EsBulkEncoder& encoder, Writer& w, const Event& event, Rou
 
 void EsBulkEncoder::append(std::string& out, const Event& event) const {
   RouteCache cache;
-  Writer w(out);
+  JsonWriter w(out);
   append_one(*this, w, event, cache);
 }
 
@@ -335,7 +152,7 @@ void EsBulkEncoder::encode(std::span<const Event> events, std::string& out, std:
   if (offsets) offsets->reserve(offsets->size() + events.size() + 1);
   {
     // One writer for the whole batch: its buffer grows geometrically.
-    Writer w(out);
+    JsonWriter w(out);
     for (const Event& event : events) {
       if (offsets) offsets->push_back(w.pos());
       append_one(*this, w, event, cache);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
 #include <random>
 
 using namespace logpost;
@@ -105,6 +107,105 @@ TEST(JsonTest, DeepNestingIsRefusedNotACrash) {
 
 TEST(JsonTest, NonFiniteDoublesEncodeAsNull) {
   EXPECT_EQ(to_json(Value(std::numeric_limits<double>::infinity())), "null");
+}
+
+// An independent, byte-at-a-time statement of the encoding rules, for the
+// differential test of the word-at-a-time encoder.
+std::string reference_encode(std::string_view text) {
+  std::string out = "\"";
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  auto cont = [&](size_t i, unsigned char lo, unsigned char hi) { return i < n && s[i] >= lo && s[i] <= hi; };
+  for (size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20) {
+      const char* named = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : nullptr;
+      if (named) {
+        out += named;
+      } else {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      // Table 3-7 of the Unicode standard: well-formed byte sequences.
+      size_t len = 0;
+      unsigned char lo = 0x80, hi = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) len = 2;
+      else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+      else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+      size_t ok = 1;  // bytes of a well-formed prefix
+      if (len && cont(i + 1, lo, hi)) {
+        ok = 2;
+        while (ok < len && cont(i + ok, 0x80, 0xBF)) ++ok;
+      }
+      if (len && ok == len) {
+        out.append(text.substr(i, len));
+      } else {
+        out += "\xEF\xBF\xBD";
+      }
+      i += ok;
+    }
+  }
+  return out + "\"";
+}
+
+TEST(JsonTest, WordAtATimeEncoderAgreesWithTheByteRules) {
+  std::mt19937 rng(11);
+  // Mostly plain text with rare specials, so the eight-byte path and its
+  // exits at every offset are exercised, plus lengths around 4096 (chunks).
+  const std::string specials = std::string("\"\\\n\t\x01\x7f\x80\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xED\xA0\xF4\x90\xC0", 24);
+  for (int round = 0; round < 3000; ++round) {
+    size_t len = round % 100 == 0 ? 4090 + rng() % 20 : rng() % 64;
+    std::string s(len, 'a');
+    for (auto& c : s) {
+      unsigned r = rng() % 16;
+      c = r == 0 ? specials[rng() % specials.size()] : r == 1 ? static_cast<char>(rng()) : static_cast<char>('a' + rng() % 26);
+    }
+    ASSERT_EQ(enc(s), reference_encode(s)) << "round " << round;
+  }
+}
+
+TEST(JsonTest, WriterAppendsAfterExistingBytesAndTrims) {
+  std::string out = "prefix:";
+  {
+    JsonWriter w(out);
+    w.string("a\"b");
+    w.raw(',');
+    w.integer(-7);
+    EXPECT_EQ(w.pos(), 16u);  // "prefix:" + the quoted string + ',' + "-7"
+  }
+  EXPECT_EQ(out, "prefix:\"a\\\"b\",-7");
+}
+
+TEST(TimestampFormatTest, AgreesWithPrintfAcrossTheRange) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    // Years 0000 to 9999, sub-second parts with and without microseconds.
+    int64_t us = static_cast<int64_t>(rng() % 315'537'897'600ULL) * 1'000'000 - 62'167'219'200'000'000LL;
+    us += i % 2 ? static_cast<int64_t>(rng() % 1000) * 1000 : static_cast<int64_t>(rng() % 1'000'000);
+    int64_t secs = us / 1'000'000, frac = us % 1'000'000;
+    if (frac < 0) frac += 1'000'000, secs -= 1;
+    time_t t = static_cast<time_t>(secs);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    if (frac % 1000 == 0)
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(frac / 1000));
+    else
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(frac));
+    ASSERT_EQ(format_timestamp_us(us), buf) << us;
+  }
 }
 
 }  // namespace
