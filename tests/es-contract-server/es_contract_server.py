@@ -48,7 +48,7 @@ Faults (JSON object; every key optional; counts are consumed as used):
                                document_parsing_exception
   "seed": 1                    for the random failures
 
-Start-up: binds 127.0.0.1 on a free port, writes the port to --port-file
+Start-up: binds 127.0.0.1 on a free port (or --port), writes the port to --port-file
 (atomically) and prints it. It exits by itself when --parent-pid dies, after
 --idle-exit seconds without requests, or on /_contract/shutdown.
 Auth: with --api-key K every request needs "Authorization: ApiKey K";
@@ -552,6 +552,7 @@ def watchdog(server, parent_pid, idle_exit):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port-file", help="write the chosen port here (atomically)")
+    ap.add_argument("--port", type=int, default=0, help="listen on this port (default: a free one)")
     ap.add_argument("--faults", default="{}", help="initial faults, JSON")
     ap.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone")
     ap.add_argument("--idle-exit", type=float, default=600.0, help="exit after this many idle seconds")
@@ -569,7 +570,7 @@ def main():
 
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
-    server = QuietServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", args.port), Handler)
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

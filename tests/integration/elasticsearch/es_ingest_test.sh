@@ -12,6 +12,9 @@
 #               the others stored, the mail leaves new/. With 0 (no limit)
 #               the same storm stores everything; an outage (request 503,
 #               connection reset) with a limit of 1 dead-letters nothing.
+#   failover    the first of two hosts refuses connections: all stored on the
+#               second. A daemon started while the store is down keeps the
+#               mail in new/ and stores it once the store comes up.
 #   auth        basic auth from elasticsearch.password_file: a wrong password
 #               exits 69 and keeps the mail, the right one stores; neither
 #               password appears in any log.
@@ -153,6 +156,45 @@ check "outage: all 300 stored" cmp -s <(server_docs "$URL" | cut -f2) "$WORK/out
 check "outage: failed requests dead-letter nothing" eq "$(dead_letters outage | wc -l)" 0
 check "outage: the core backed off and resent" contains "$WORK/last.log" "event=batch_retry"
 
+# ---- failover and outage ----------------------------------------------------
+# A port nothing listens on (free a moment ago).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+server_call POST "$URL/_contract/reset" > /dev/null
+new_maildir failover 300 1000000
+write_config failover
+DEAD_URL="http://127.0.0.1:$(free_port)"
+check "failover: first host refuses, exit 0" eq "$(ingest failover failover "$DEAD_URL,$URL")" 0
+check "failover: all stored on the second host" cmp -s <(server_docs "$URL" | cut -f2) "$WORK/failover.ids"
+check "failover: the refusal was retried, not fatal" contains "$WORK/last.log" "$DEAD_URL/_bulk: Failed to connect"
+
+# The daemon starts while the store is down, keeps the mail, and stores it
+# once the store comes up (on the port it was configured with).
+new_maildir daemon 200 1000000
+write_config daemon
+OUTAGE_PORT=$(free_port)
+"$INGEST" --config "$WORK/daemon.conf" --maildir "$WORK/daemon" --store "http://127.0.0.1:$OUTAGE_PORT" \
+  2> "$WORK/daemon-run.log" &
+daemon_pid=$!
+trap 'kill -KILL $daemon_pid 2>/dev/null || true; stop_servers; rm -rf "$WORK"' EXIT
+wait_for() {  # wait_for SECONDS COMMAND...: polls until COMMAND succeeds
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.05  # polling a condition, bounded by the deadline
+  done
+}
+check "daemon: retries while the store is down" wait_for 30 grep -q "event=batch_retry" "$WORK/daemon-run.log"
+check "daemon: the mail waits in new/" eq "$(count_files "$WORK/daemon/new")" 1
+start_server late --port "$OUTAGE_PORT"
+late_docs_complete() { cmp -s <(server_docs "http://127.0.0.1:$OUTAGE_PORT" | cut -f2) "$WORK/daemon.ids"; }
+check "daemon: everything stored once the store is up" wait_for 60 late_docs_complete
+daemon_new_empty() { [[ "$(count_files "$WORK/daemon/new")" == 0 ]]; }
+check "daemon: the mail leaves new/" wait_for 30 daemon_new_empty
+kill -TERM "$daemon_pid"
+daemon_status=0
+wait "$daemon_pid" || daemon_status=$?
+check "daemon: exits 0 on SIGTERM" eq "$daemon_status" 0
+
 # ---- auth: basic authentication from a password file -----------------------
 start_server auth --basic "logpost:s3cret-Pa55"
 AUTH_URL="http://127.0.0.1:$ES_PORT"
@@ -175,8 +217,8 @@ check "auth: no password in any log" eq "$(cat "$WORK"/*.log | grep -c -e s3cret
 # A throwaway CA and a server certificate for IP 127.0.0.1 only.
 (
   cd "$WORK"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=logpost test CA" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=logpost test CA" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
   printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
   openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
     -extfile server.ext 2>/dev/null
