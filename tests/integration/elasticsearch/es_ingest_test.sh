@@ -23,7 +23,8 @@
 #               does not hold, logpost-ingest exits 78 naming the TLS
 #               verification failure, stores nothing and the mails stay in
 #               new/ (a later run with the CA stores them all);
-#               tls_verify = no works and logs a warning.
+#               tls_verify = no works and logs a warning; setup-elasticsearch
+#               over HTTPS installs policy and templates, a rerun changes nothing.
 
 # The ingester tests' set-up (set -euo pipefail too): INGEST, MAKE_MAILS, WORK, $WORK/acme.key, gen_lines.
 source "$(dirname "$0")/../ingester/lib.sh"
@@ -238,6 +239,19 @@ write_config tls-ca "elasticsearch.ca_file = ca.pem"
 check "tls: with ca_file: exit 0" eq "$(ingest tls-ca tls "$TLS_URL")" 0
 check "tls: with ca_file: the same mails are all stored" cmp -s <(server_docs "$TLS_URL" | cut -f2) "$WORK/tls.ids"
 check "tls: with ca_file: new/ is empty" eq "$(count_files "$WORK/tls/new")" 0
+
+# setup-elasticsearch over the same verified connection: installs the ILM
+# policy and the three templates, then a second run changes nothing.
+setup() {  # setup OUTPUT_FILE
+  "$INGEST" setup-elasticsearch --config "$WORK/tls-ca.conf" --store "$TLS_URL" > "$1" 2>> "$WORK/all-runs.log"
+}
+check "setup: first run exits 0" setup "$WORK/setup1.out"
+check "setup: first run creates 4 resources" eq "$(grep -c ': created$' "$WORK/setup1.out")" 4
+check "setup: the server holds the policy and the templates" eq \
+  "$(server_call GET "$TLS_URL/_contract/stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["policies"]), len(d["templates"]))')" "1 3"
+check "setup: second run exits 0" setup "$WORK/setup2.out"
+check "setup: second run changes nothing" eq "$(grep -c ': unchanged$' "$WORK/setup2.out")" 4
+check "setup: second run says so" contains "$WORK/setup2.out" "0 changed, 4 unchanged"
 
 server_call POST "$TLS_URL/_contract/reset" > /dev/null
 new_maildir mismatch 100 1000000
