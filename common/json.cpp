@@ -280,9 +280,10 @@ class Parser {
 }  // namespace
 
 void JsonWriter::grow(size_t n) {
-  // Geometric growth; resize() zero-fills the new bytes once, which is the
-  // only cost std::string leaves no way around.
-  m_out.resize(std::max(m_out.size() * 2, m_pos + n + 4096));
+  // resize() zero-fills what it adds (std::string has no way around it), so
+  // the slack is modest: x1.5 for big bodies, 256 bytes for one document
+  // written into a cleared string (capacity is kept: no allocation).
+  m_out.resize(std::max(m_out.size() + m_out.size() / 2, m_pos + n + 256));
 }
 
 void JsonWriter::string(std::string_view text) {

@@ -63,14 +63,24 @@ class GrokFilter final : public Filter {
       const Value* value = field.field.find(event, m_scratch_value);
       if (!value) continue;
       // Copy the texts first: captures may write into the source field.
-      m_texts.clear();
+      // The texts are copied out of the event (apply() may overwrite the
+      // very field they come from), into buffers kept across events so the
+      // copy allocates nothing once they have grown.
+      size_t count = 0;
+      auto add_text = [&](const Value& item) {
+        if (count == m_texts.size()) m_texts.emplace_back();
+        if (item.is_string()) m_texts[count].assign(item.as_string());
+        else m_texts[count] = item.to_text();
+        ++count;
+      };
       if (value->is_array()) {
         for (const auto& item : value->as_array())
-          if (!item.is_null()) m_texts.push_back(item.is_string() ? item.as_string() : item.to_text());
+          if (!item.is_null()) add_text(item);
       } else if (!value->is_null() && !value->is_object()) {
-        m_texts.push_back(value->is_string() ? value->as_string() : value->to_text());
+        add_text(*value);
       }
-      for (const auto& text : m_texts) {
+      for (size_t t = 0; t < count; ++t) {
+        const std::string& text = m_texts[t];
         for (const auto& pattern : field.patterns) {
           if (!pattern.expression.match(text, m_captures)) continue;
           matched = true;
