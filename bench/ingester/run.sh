@@ -9,7 +9,9 @@
 # Needs ../shared/tools/gen-access-log and gen-slow-log (skips without them),
 # GNU time (/usr/bin/time) and ~2 GB of free disk in WORK_DIR.
 # Env: ACCESS_LINES (default 1000000), SLOW_ENTRIES (200000), PART_BYTES
-# (16000000: ~4 MB mails), PIPELINES=yes to run the built-in pipelines too.
+# (16000000: ~4 MB mails), PIPELINES=yes to run the built-in pipelines too
+# (with PIPELINES_DIR and GEOIP_DIR to choose their files), ONLY=access to run
+# only the first run below.
 set -euo pipefail
 BUILD="$(cd "${1:?usage: run.sh BUILD_DIR [WORK_DIR]}" && pwd)"
 WORK="${2:-$(mktemp -d "${TMPDIR:-/tmp}/logpost-bench-ingest.XXXXXX")}"
@@ -27,11 +29,16 @@ cd "$WORK"
 printf 'bench-key\n' > key
 if [[ "${PIPELINES:-no}" == yes ]]; then
   printf 'tenant.acme.signing_key_file = key\n' > ingest.conf
+  # PIPELINES_DIR / GEOIP_DIR: the built-in pipelines and GeoLite2-City.mmdb
+  # to use (defaults: the build's own; bench/compare-builds passes an old
+  # revision's pipelines to an old build).
+  if [[ -n "${PIPELINES_DIR:-}" ]]; then printf 'pipelines_dir = %s\n' "$PIPELINES_DIR" >> ingest.conf; fi
+  if [[ -n "${GEOIP_DIR:-}" ]]; then printf 'geoip_dir = %s\n' "$GEOIP_DIR" >> ingest.conf; fi
 else
   printf 'tenant.acme.signing_key_file = key\npipeline.nginx-access =\npipeline.apache-access =\npipeline.mysql-slow =\npipeline.raw =\n' > ingest.conf
 fi
 [[ -f access.log ]] || "$SHARED/tools/gen-access-log" "$ACCESS_LINES" access.log
-[[ -f slow.log ]] || "$SHARED/tools/gen-slow-log" "$SLOW_ENTRIES" slow.log
+if [[ "${ONLY:-}" != access && ! -f slow.log ]]; then "$SHARED/tools/gen-slow-log" "$SLOW_ENTRIES" slow.log; fi
 
 run() {  # run NAME KIND LOG PART_BYTES
   local name=$1 kind=$2 log=$3 part=$4
@@ -56,5 +63,6 @@ run() {  # run NAME KIND LOG PART_BYTES
 
 echo "# logpost-ingest --once into SQLite ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)); pipelines=${PIPELINES:-no}"
 run access nginx-access access.log "$PART_BYTES"
+if [[ "${ONLY:-}" == access ]]; then exit 0; fi
 run slow mysql-slow slow.log "$PART_BYTES"
 run access-1mail nginx-access access.log 100000000000
