@@ -5,7 +5,7 @@
 // The same target is linked two ways:
 //   - with libFuzzer (clang, -DLOGPOST_FUZZ=ON, target logpost_grok_fuzz):
 //     coverage-guided fuzzing, see tests/fuzz/run-fuzz and docs/grok.md;
-//   - with tests/fuzz/grok_fuzz_replay.cpp (any compiler, the normal build,
+//   - with tests/fuzz/grok_fuzz_replay.cpp (g++, the normal build,
 //     target logpost_grok_fuzz_replay, ctest "fuzz_grok_replay", label unit):
 //     replays the committed corpus and a bounded, seeded stream of mutated
 //     inputs on every CI run.
@@ -30,9 +30,10 @@
 // stderr, then aborts: libFuzzer saves the input as a crash file, the replay
 // driver fails its test.
 //
-// Expressions that fail to compile (an unknown name built from bytes is
-// impossible, but RE2 may reject e.g. a repetition of an empty group
-// count) are skipped and counted. Compiled expressions are cached (bounded).
+// Built expressions only use names the library has, so they compile; any
+// that does not (RE2 limits, e.g. a repetition count over a huge piece) is
+// skipped and counted. Compiled expressions are cached (128, then cleared):
+// compiling, not matching, dominates the time per input.
 // Thread-safety: none; libFuzzer and the replay driver call it from one
 // thread.
 #pragma once
@@ -57,7 +58,9 @@ struct GrokFuzzStats {
 // The fixed expressions, in the order byte 0 selects them: the brief's
 // important library expressions first, then every grok `match` pattern of
 // pipelines/*.conf (with that block's pattern_definitions and
-// ecs_compatibility), in file order. Loaded on first use.
+// ecs_compatibility), in file order, as tests/fuzz/pipeline-expressions.txt
+// lists them (pipeline_expressions.hpp says why a file). Loaded on first
+// use; a missing or malformed file aborts.
 struct FixedExpression {
   std::string pattern;
   std::string origin;  // "library" or "pipelines/<file>:<line>"
