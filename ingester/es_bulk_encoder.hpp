@@ -33,10 +33,11 @@
 // Errors: create() validates namespaces (lower case, no '-', no index-name
 // specials, 1..100 bytes) and returns ErrorCode::config naming the culprit.
 // Encoding itself cannot fail.
-// Cost: one pass per event writing through a raw cursor into a caller-owned
-// buffer that grows geometrically (same bytes as common/json.hpp, measured
-// >= 1M access-log documents/s on one core, see docs/BENCHMARKS.md); the
-// index name and the timestamp's date part are reused while they repeat.
+// Cost: one pass per event through common/json.hpp's JsonWriter into a
+// caller-owned buffer that grows geometrically; the action line's index
+// name is reused while it repeats. Throughput is bound by reading the
+// events' scattered heap memory more than by encoding: docs/BENCHMARKS.md
+// ("Elasticsearch sink") has the numbers, below the 1M documents/s target.
 // Thread-safety: a const EsBulkEncoder may be shared; the cache is per call.
 #pragma once
 
