@@ -11,8 +11,7 @@
 // "@metadata"; "@timestamp" is omitted when unset.
 //
 // Cost: encoding appends to a caller-owned buffer, one pass, no allocation
-// beyond the buffer's geometric growth; about 1.5 GB/s of plain ASCII text on
-// one core (docs/BENCHMARKS.md, "JSON encoding"). Parsing is recursive descent with a depth
+// beyond the buffer's growth; strings are scanned a word at a time. Parsing is recursive descent with a depth
 // limit of 512.
 // Thread-safety: pure functions.
 #pragma once
