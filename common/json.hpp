@@ -11,8 +11,8 @@
 // "@metadata"; "@timestamp" is omitted when unset.
 //
 // Cost: encoding appends to a caller-owned buffer, one pass, no allocation
-// beyond the buffer's growth; strings are scanned a word at a time. Parsing is recursive descent with a depth
-// limit of 512.
+// beyond the buffer's growth; strings are scanned a word at a time.
+// Parsing is recursive descent with a depth limit of 512.
 // Thread-safety: pure functions.
 #pragma once
 
