@@ -357,6 +357,7 @@ Result<void> ElasticsearchSink::send_range(std::span<const Event> events, size_t
         outcomes[index[0]] = {ItemStatus::rejected, std::move(reason)};
         decided[index[0]] = 1;
         ++m_stats.rejected;
+        if (!m_attempts.empty()) m_attempts.erase(std::string(ids[0]));
         return {};
       }
       // Halve by documents; each half is a contiguous slice of m_body.
