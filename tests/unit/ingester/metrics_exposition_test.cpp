@@ -6,9 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <map>
-#include <regex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -51,33 +52,49 @@ struct Parsed {
   std::map<std::string, std::string> types;
 };
 
+bool valid_metric_name(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':') return false;
+  return true;
+}
+
+// "<prefix><metric name> <rest>" -> {name, rest}; nullopt for anything else.
+// (No std::regex: GCC 12 warns inside it under ASan.)
+std::optional<std::pair<std::string, std::string>> split_line(const std::string& line, std::string_view prefix) {
+  if (!line.starts_with(prefix)) return std::nullopt;
+  std::string rest = line.substr(prefix.size());
+  size_t sp = rest.find(' ');
+  if (sp == std::string::npos || sp + 1 == rest.size() || !valid_metric_name(rest.substr(0, sp))) return std::nullopt;
+  return std::make_pair(rest.substr(0, sp), rest.substr(sp + 1));
+}
+
 // A strict reader of the subset we emit: HELP then TYPE then one sample
 // without labels or timestamp, for every metric; any other line fails.
 Parsed parse_exposition(const std::string& text) {
   Parsed out;
   EXPECT_TRUE(text.empty() || text.back() == '\n') << "the last line must end with a newline";
-  const std::string name = "([a-zA-Z_:][a-zA-Z0-9_:]*)";
-  const std::regex help_re("# HELP " + name + " (\\S.*)");
-  const std::regex type_re("# TYPE " + name + " (counter|gauge)");
-  const std::regex sample_re(name + " (\\S+)");
   std::istringstream in(text);
   std::string help, type, sample;
   while (std::getline(in, help)) {
-    std::smatch h, t, s;
     EXPECT_TRUE(std::getline(in, type) && std::getline(in, sample)) << "incomplete metric after: " << help;
-    EXPECT_TRUE(std::regex_match(help, h, help_re)) << help;
-    EXPECT_TRUE(std::regex_match(type, t, type_re)) << type;
-    EXPECT_TRUE(std::regex_match(sample, s, sample_re)) << sample;
-    if (h.empty() || t.empty() || s.empty()) break;
-    EXPECT_EQ(t[1], h[1]) << type;
-    EXPECT_EQ(s[1], h[1]) << sample;
+    auto h = split_line(help, "# HELP ");
+    auto t = split_line(type, "# TYPE ");
+    auto s = split_line(sample, "");
+    if (!h || !t || !s) {
+      ADD_FAILURE() << "not HELP, TYPE, sample:\n" << help << "\n" << type << "\n" << sample;
+      break;
+    }
+    const std::string& name = h->first;
+    EXPECT_EQ(t->first, name) << type;
+    EXPECT_TRUE(t->second == "counter" || t->second == "gauge") << type;
+    EXPECT_EQ(s->first, name) << sample;
     size_t used = 0;
-    const std::string value = s[2];
-    double v = std::stod(value, &used);
-    EXPECT_EQ(used, value.size()) << sample;
-    EXPECT_EQ(out.values.count(h[1]), 0u) << "duplicate metric " << h[1];
-    out.values[h[1]] = v;
-    out.types[h[1]] = t[2];
+    double v = std::stod(s->second, &used);
+    EXPECT_EQ(used, s->second.size()) << "more than a value (a timestamp?): " << sample;
+    EXPECT_EQ(out.values.count(name), 0u) << "duplicate metric " << name;
+    out.values[name] = v;
+    out.types[name] = t->second;
   }
   return out;
 }
