@@ -62,7 +62,7 @@ start_metrics_daemon() {
     { cat "$base"; echo "metrics_listen = $ADDRESS"; } > "$base.metrics"
     "$INGEST" --config "$base.metrics" --maildir "$MAILDIR" --store "sqlite:$STORE" 2> "$log" &
     DAEMON_PID=$!
-    listening_or_exited() { grep -q 'event=metrics_listening' "$log" || ! kill -0 "$DAEMON_PID" 2>/dev/null; }
+    listening_or_exited() { grep -qs 'event=metrics_listening' "$log" || ! kill -0 "$DAEMON_PID" 2>/dev/null; }
     wait_for 20 listening_or_exited || { echo "daemon neither listened nor exited"; cat "$log"; return 1; }
     grep -q 'event=metrics_listening' "$log" && return 0
     wait "$DAEMON_PID" || true
