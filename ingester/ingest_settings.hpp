@@ -54,7 +54,7 @@ struct IngestSettings {
   std::map<std::string, bool> explicit_pipelines;
   std::filesystem::path patterns_dir;
   std::filesystem::path geoip_dir;
-  std::string metrics_listen;  // "127.0.0.1:9137" or empty
+  std::string metrics_listen;  // "127.0.0.1:9187" or empty
   // The loaded file, for the Elasticsearch sink's own keys, and the directory
   // its relative paths resolve against.
   std::shared_ptr<const Config> config;
