@@ -162,7 +162,8 @@ TEST(JsonTest, WordAtATimeEncoderAgreesWithTheByteRules) {
   std::mt19937 rng(11);
   // Mostly plain text with rare specials, so the eight-byte path and its
   // exits at every offset are exercised, plus lengths around 4096 (chunks).
-  const std::string specials = std::string("\"\\\n\t\x01\x7f\x80\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xED\xA0\xF4\x90\xC0", 24);
+  static const char k_specials[] = "\"\\\n\t\x01\x7f\x80\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xED\xA0\xF4\x90\xC0";
+  const std::string specials(k_specials, sizeof k_specials - 1);
   for (int round = 0; round < 3000; ++round) {
     size_t len = round % 100 == 0 ? 4090 + rng() % 20 : rng() % 64;
     std::string s(len, 'a');
