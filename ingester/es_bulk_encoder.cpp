@@ -2,10 +2,6 @@
 #include "ingester/es_bulk_encoder.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <climits>
-#include <cmath>
-#include <cstring>
 
 #include "common/json.hpp"
 

@@ -130,12 +130,18 @@ std::filesystem::path geoip_dir() {
   return dir;
 }
 
-std::vector<Event> run_access(const std::string& kind, const std::filesystem::path& geoip) {
+// The built-in pipeline of an access-log kind, with GeoIP databases from `geoip`.
+Result<Pipeline> build_access(const std::string& kind, const std::filesystem::path& geoip) {
   BuildContext context;
   context.patterns_dir = k_source / "grok-patterns";
   context.geoip_dir = geoip;
   auto pipeline = Pipeline::from_file(k_source / "pipelines" / (kind + ".conf"), context);
   EXPECT_TRUE(pipeline) << (pipeline ? "" : pipeline.error().message);
+  return pipeline;
+}
+
+std::vector<Event> run_access(const std::string& kind, const std::filesystem::path& geoip) {
+  auto pipeline = build_access(kind, geoip);
   std::vector<Event> out;
   if (!pipeline) return out;
   auto text = read_small_file(k_source / "tests/unit/filters/data/access" /
@@ -225,11 +231,7 @@ TEST(BuiltinPipelines, ApacheAccessVariants) {
 // client, and a list without any address is tagged, not lost.
 std::vector<Event> run_lines(const std::string& kind, const std::filesystem::path& geoip,
                              const std::vector<std::string>& clients) {
-  BuildContext context;
-  context.patterns_dir = k_source / "grok-patterns";
-  context.geoip_dir = geoip;
-  auto pipeline = Pipeline::from_file(k_source / "pipelines" / (kind + ".conf"), context);
-  EXPECT_TRUE(pipeline) << (pipeline ? "" : pipeline.error().message);
+  auto pipeline = build_access(kind, geoip);
   std::vector<Event> out;
   if (!pipeline) return out;
   for (const auto& client : clients)
