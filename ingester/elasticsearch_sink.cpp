@@ -237,8 +237,8 @@ void ElasticsearchSink::count_attempt(std::string_view id, ItemOutcome& outcome)
   ++m_stats.gave_up;
 }
 
-Result<std::vector<ItemOutcome>> ElasticsearchSink::write(std::span<const Event> events, const BatchSource& source) {
-  (void)source;  // provenance travels inside the events' own fields
+Result<std::vector<ItemOutcome>> ElasticsearchSink::write(std::span<const Event> events, const BatchSources& sources) {
+  (void)sources;  // provenance travels inside the events' own fields
   if (m_stopped) return tl::unexpected(*m_stopped);
 
   const size_t n = events.size();

@@ -132,7 +132,7 @@ class ElasticsearchSink final : public Sink {
   static Result<std::unique_ptr<ElasticsearchSink>> create(ElasticsearchSinkOptions options,
                                                            std::unique_ptr<HttpTransport> transport = nullptr);
 
-  Result<std::vector<ItemOutcome>> write(std::span<const Event> events, const BatchSource& source) override;
+  Result<std::vector<ItemOutcome>> write(std::span<const Event> events, const BatchSources& sources) override;
   [[nodiscard]] std::string name() const override { return "elasticsearch"; }
 
   [[nodiscard]] const ElasticsearchSinkStats& stats() const { return m_stats; }

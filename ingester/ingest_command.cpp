@@ -168,9 +168,11 @@ int ingest_main(std::span<const std::string_view> args) {
   unsigned failures = 0;
   auto last_stats = std::chrono::steady_clock::now();
   for (;;) {
-    auto r = ingester.run_once();
+    auto r = ingester.scan();
     if (ingester.stopped()) break;
     std::chrono::milliseconds wait = settings->rescan_interval;
+    // A partly filled batch waits for more mail only as long as its linger.
+    if (auto left = ingester.linger_left()) wait = std::min(wait, *left);
     if (!r) {
       if (r.error().code == ErrorCode::config || r.error().code == ErrorCode::permanent ||
           r.error().code == ErrorCode::internal)
@@ -189,6 +191,10 @@ int ingest_main(std::span<const std::string_view> args) {
     if (wake == MaildirWatcher::Wake::stop) break;
     if (wake == MaildirWatcher::Wake::overflow) log_event(LogLevel::warn, "inotify_overflow", {});
   }
+  // Stopping: write what is pending (one attempt; if the store fails, its
+  // mails stay in new/ for the next start).
+  if (auto w = ingester.write_pending(); !w)
+    log_event(LogLevel::warn, "pending_batch_not_written", {{"reason", w.error().message}});
   return finish(exit_code::ok);
 }
 

@@ -115,7 +115,7 @@ Result<void> IngestLedger::record_mail_done(const std::string& mail_name, const 
   return tx->commit();
 }
 
-Result<void> IngestLedger::add_dead_letters(std::span<const DeadLetter> letters, const BatchSource& source) {
+Result<void> IngestLedger::add_dead_letters(std::span<const DeadLetter> letters) {
   if (letters.empty()) return {};
   auto tx = SqliteTransaction::begin(m_db);
   if (!tx) return tl::unexpected(tx.error());
@@ -125,7 +125,9 @@ Result<void> IngestLedger::add_dead_letters(std::span<const DeadLetter> letters,
   if (!st) return tl::unexpected(st.error());
   int64_t now = now_us();
   std::string doc;
+  const BatchSource unknown;
   for (const auto& letter : letters) {
+    const BatchSource& source = letter.source ? *letter.source : unknown;
     doc.clear();
     append_json(doc, *letter.event);
     st->reset();

@@ -37,6 +37,7 @@ namespace logpost::ingester {
 struct DeadLetter {
   const Event* event = nullptr;
   std::string reason;
+  const BatchSource* source = nullptr;  // the event's own mail; nullptr = none known
 };
 
 class IngestLedger {
@@ -51,8 +52,9 @@ class IngestLedger {
   // Records that every event of the mail is stored or dead-lettered, and
   // the part's arrival. One transaction.
   Result<void> record_mail_done(const std::string& mail_name, const ShipmentHeaders& headers, uint64_t events);
-  // Stores rejected events with their reasons (idempotent on the event id).
-  Result<void> add_dead_letters(std::span<const DeadLetter> letters, const BatchSource& source);
+  // Stores rejected events with their reasons and each event's own mail,
+  // shipment and part (idempotent on the event id). One transaction.
+  Result<void> add_dead_letters(std::span<const DeadLetter> letters);
   // Number of dead letters stored (stats, tests).
   Result<int64_t> dead_letter_count();
 

@@ -41,6 +41,10 @@ constexpr std::array k_keys{
               "Longer log entries are stored in pieces tagged _logpost_entry_split."},
     ConfigKey{"batch_events", ConfigType::integer, "5000", "Events per store transaction / bulk request."},
     ConfigKey{"batch_bytes", ConfigType::size, "8M", "Message bytes per batch, whichever limit comes first."},
+    ConfigKey{"batch_linger", ConfigType::duration, "1s",
+              "Longest time an event waits in a partly filled batch for the events of further mails before the "
+              "batch is written (a batch may hold several mails; each leaves new/ once its batch is stored). "
+              "0 = write as soon as a scan of new/ finds no more mail; --once writes at the end of its run."},
     ConfigKey{"rescan_interval", ConfigType::duration, "60s",
               "Daemon: rescan new/ this often even without inotify events."},
     ConfigKey{"retry_initial", ConfigType::duration, "200ms", "First backoff after a store asked to retry."},
@@ -117,6 +121,9 @@ Result<IngestSettings> settings_from_config(const Config& config, const std::fil
   if (batch < 1 || batch > 1000000) problem("batch_events", "must be between 1 and 1000000");
   s.batch_events = static_cast<size_t>(batch < 1 ? 1 : batch);
   s.batch_bytes = config.get_size("batch_bytes");
+  s.batch_linger = config.get_duration("batch_linger");
+  if (s.batch_linger.count() < 0 || s.batch_linger > std::chrono::hours(1))
+    problem("batch_linger", "must be between 0s and 1h");
   s.rescan_interval = config.get_duration("rescan_interval");
   if (s.rescan_interval.count() <= 0) problem("rescan_interval", "must be positive");
   s.retry_initial = config.get_duration("retry_initial");

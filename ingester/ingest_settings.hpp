@@ -39,6 +39,8 @@ struct IngestSettings {
   uint64_t max_entry_bytes = 4ull << 20;
   size_t batch_events = 5000;
   uint64_t batch_bytes = 8ull << 20;
+  // How long a partly filled batch waits for the events of further mails.
+  std::chrono::milliseconds batch_linger{std::chrono::seconds(1)};
   std::chrono::milliseconds rescan_interval{std::chrono::seconds(60)};
   std::chrono::milliseconds retry_initial{200};
   std::chrono::milliseconds retry_max{std::chrono::seconds(30)};

@@ -1,6 +1,7 @@
 // ingester.cpp — the per-mail protocol; see ingester.hpp for the contract.
 #include "ingester/ingester.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "ingester/log_line.hpp"
@@ -30,25 +31,88 @@ Ingester::Ingester(const IngestSettings& settings, Maildir& maildir, Sink& sink,
 }
 
 Result<void> Ingester::run_once() {
+  auto r = scan_new(false);
+  if (r) r = write_pending();
+  finish_scan();
+  return r;
+}
+
+Result<void> Ingester::scan() {
+  auto r = scan_new(true);
+  finish_scan();
+  return r;
+}
+
+Result<void> Ingester::scan_new(bool honour_linger) {
+  // A batch left by the previous scan may be due before any new mail (and
+  // is written before listing, so the listing does not hold its mails).
+  if (honour_linger && linger_due()) {
+    if (auto w = write_batch(); !w) return w;
+  }
   auto names = m_maildir.list_new();
   if (!names) return tl::unexpected(names.error());
   for (const auto& name : *names) {
     if (m_stop.stop_requested()) break;
+    if (m_waiting_names.contains(name)) continue;  // read already, waits in the batch
     ++m_stats.mails_seen;
-    auto r = process_mail(name);
+    auto r = ingest_mail(name);
     if (!r) {
       ++m_stats.mails_deferred;
       log_event(is_fatal(r.error().code) ? LogLevel::error : LogLevel::warn, "mail_deferred",
                 {{"mail", name}, {"reason", r.error().message}});
       // A store problem affects every following mail too: stop this scan.
+      // The mails of the pending batch stay in new/ and are read again.
+      drop_pending();
       return tl::unexpected(r.error());
     }
+    // With batch_linger 0 the batch waits for the end of the scan instead.
+    if (honour_linger && m_settings.batch_linger.count() > 0 && linger_due()) {
+      if (auto w = write_batch(); !w) return w;
+    }
   }
+  if (honour_linger && !m_batch.empty() && (m_settings.batch_linger.count() <= 0 || linger_due())) {
+    if (auto w = write_batch(); !w) return w;
+  }
+  return {};
+}
+
+void Ingester::finish_scan() {
   if (auto age = m_maildir.oldest_new_age()) m_stats.oldest_mail_age_s = age->count();
   else m_stats.oldest_mail_age_s = 0;
   auto expired = m_maildir.expire_processed(m_settings.processed_retention);
   if (!expired) log_event(LogLevel::warn, "expire_failed", {{"reason", expired.error().message}});
-  return {};
+}
+
+Result<void> Ingester::write_pending() { return write_batch(); }
+
+bool Ingester::linger_due() const {
+  return !m_batch.empty() && std::chrono::steady_clock::now() - m_batch_since >= m_settings.batch_linger;
+}
+
+std::optional<std::chrono::milliseconds> Ingester::linger_left() const {
+  if (m_batch.empty()) return std::nullopt;
+  auto left = m_settings.batch_linger - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - m_batch_since);
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+void Ingester::drop_pending() {
+  m_batch.clear();
+  m_sources.clear();
+  m_batch_bytes = 0;
+  m_waiting.clear();
+  m_waiting_names.clear();
+}
+
+Result<MailOutcome> Ingester::process_mail(const std::string& name) {
+  auto r = ingest_mail(name);
+  if (!r) {
+    drop_pending();
+    return r;
+  }
+  auto w = write_batch();
+  if (!w) return tl::unexpected(w.error());
+  return *r == MailOutcome::batched ? MailOutcome::ingested : *r;
 }
 
 Result<void> Ingester::quarantine(const std::string& name, const Error& why) {
@@ -60,7 +124,7 @@ Result<void> Ingester::quarantine(const std::string& name, const Error& why) {
   return {};
 }
 
-Result<MailOutcome> Ingester::process_mail(const std::string& name) {
+Result<MailOutcome> Ingester::ingest_mail(const std::string& name) {
   if (!is_safe_mail_name(name)) return fail(ErrorCode::internal, "unsafe mail name");
   auto done = m_ledger.mail_done(name);
   if (!done) return tl::unexpected(done.error());
@@ -95,12 +159,23 @@ Result<MailOutcome> Ingester::process_mail(const std::string& name) {
   }  // the raw mail is freed here: only the attachment stays in memory
 
   const ShipmentHeaders& h = part->headers;
-  BatchSource source{name, h.shipment_id, h.part};
-  std::vector<Event> batch;
-  batch.reserve(std::min<size_t>(m_settings.batch_events, 65536));
-  uint64_t batch_bytes = 0;
+  const BatchSource source{name, h.shipment_id, h.part};
+  if (m_batch.capacity() == 0) m_batch.reserve(std::min<size_t>(m_settings.batch_events, 65536));
+  // This mail's events in m_batch start here; its slice is added when the
+  // batch is written or the mail ends.
+  size_t slice_begin = m_batch.size();
   uint64_t events_total = 0;
   std::vector<Event> transformed;
+
+  auto add = [&](Event&& ev) {
+    if (m_batch.empty()) m_batch_since = std::chrono::steady_clock::now();
+    m_batch_bytes += ev.message().size() + 256;
+    m_batch.push_back(std::move(ev));
+    ++events_total;
+  };
+  auto close_slice = [&] {
+    if (m_batch.size() > slice_begin) m_sources.add(source, slice_begin, m_batch.size());
+  };
 
   auto on_event = [&](Event&& ev) -> Result<void> {
     ++m_stats.events_in;
@@ -114,17 +189,15 @@ Result<MailOutcome> Ingester::process_mail(const std::string& name) {
         // A filter that clones or splits must not create two events with
         // one id: later copies get a stable suffix.
         if (out.id().empty() || (i > 0 && out.id() == original_id)) out.set_id(original_id + "-" + std::to_string(i));
-        batch_bytes += out.message().size() + 256;
-        batch.push_back(std::move(out));
+        add(std::move(out));
       }
     } else {
-      batch_bytes += ev.message().size() + 256;
-      batch.push_back(std::move(ev));
+      add(std::move(ev));
     }
-    if (batch.size() >= m_settings.batch_events || batch_bytes >= m_settings.batch_bytes) {
-      events_total += batch.size();
-      auto r = flush(batch, source);
-      batch_bytes = 0;
+    if (m_batch.size() >= m_settings.batch_events || m_batch_bytes >= m_settings.batch_bytes) {
+      close_slice();
+      auto r = write_batch();
+      slice_begin = 0;
       if (!r) return r;
       // Between batches is where a stop request is honoured.
       if (m_stop.stop_requested()) return fail(ErrorCode::temporary, "stop requested");
@@ -134,43 +207,80 @@ Result<MailOutcome> Ingester::process_mail(const std::string& name) {
 
   auto counts = read_part_events(*part, m_settings.max_entry_bytes, on_event);
   if (!counts) return tl::unexpected(counts.error());
-  events_total += batch.size();
-  auto r = flush(batch, source);
-  if (!r) return tl::unexpected(r.error());
   m_stats.banners_skipped += counts->banners;
+  close_slice();
+  if (m_batch.size() > slice_begin) {
+    // Its last events wait in the batch: it completes when that is written.
+    m_waiting.push_back(WaitingMail{name, h, events_total, *counts});
+    m_waiting_names.insert(name);
+    return MailOutcome::batched;
+  }
+  // Nothing of it is pending (no events, or all in batches written already).
+  auto c = complete_mail(name, h, events_total, *counts);
+  if (!c) return tl::unexpected(c.error());
+  return MailOutcome::ingested;
+}
 
-  auto recorded = m_ledger.record_mail_done(name, h, events_total);
-  if (!recorded) return tl::unexpected(recorded.error());
+Result<void> Ingester::complete_mail(const std::string& name, const ShipmentHeaders& h, uint64_t events,
+                                     const PartEventCounts& counts) {
+  auto recorded = m_ledger.record_mail_done(name, h, events);
+  if (!recorded) return recorded;
   auto moved = m_maildir.move_to_cur(name);
-  if (!moved) return tl::unexpected(moved.error());
+  if (!moved) return moved;
   ++m_stats.mails_ingested;
   log_event(LogLevel::info, "mail_ingested",
             {{"mail", name},
              {"shipment", h.shipment_id},
              {"part", std::to_string(h.part) + "/" + std::to_string(h.part_count)},
              {"tenant", h.tenant},
-             {"events", counts->events},
-             {"banners", counts->banners},
-             {"cut", counts->cut}});
-  return MailOutcome::ingested;
+             {"events", counts.events},
+             {"banners", counts.banners},
+             {"cut", counts.cut}});
+  return {};
 }
 
-Result<void> Ingester::flush(std::vector<Event>& batch, const BatchSource& source) {
-  if (batch.empty()) return {};
+Result<void> Ingester::write_batch() {
+  std::vector<Event> batch = std::move(m_batch);
+  BatchSources sources = std::move(m_sources);
+  std::vector<WaitingMail> waiting = std::move(m_waiting);
+  drop_pending();
+  if (!batch.empty()) {
+    auto r = write_with_retries(batch, sources);
+    if (!r) {
+      // The batch's mails (but the one being read, which its caller
+      // reports) stay in new/ and are read again later.
+      for (const auto& mail : waiting) {
+        ++m_stats.mails_deferred;
+        log_event(is_fatal(r.error().code) ? LogLevel::error : LogLevel::warn, "mail_deferred",
+                  {{"mail", mail.name}, {"reason", r.error().message}});
+      }
+      return r;
+    }
+  }
+  for (const auto& mail : waiting) {
+    auto c = complete_mail(mail.name, mail.headers, mail.events, mail.counts);
+    if (!c) return c;
+  }
+  return {};
+}
+
+Result<void> Ingester::write_with_retries(std::vector<Event>& batch, BatchSources& sources) {
   auto start = std::chrono::steady_clock::now();
   unsigned attempt = 0;
   std::vector<Event> pending = std::move(batch);
-  batch.clear();
+  BatchSources pending_sources = std::move(sources);
   while (!pending.empty()) {
     ++m_stats.batches;
-    auto outcomes = m_sink.write(pending, source);
+    auto outcomes = m_sink.write(pending, pending_sources);
     std::vector<Event> again;
+    BatchSources again_sources;
     std::string last_reason;
     if (!outcomes) {
       if (is_fatal(outcomes.error().code))
         return tl::unexpected(outcomes.error().with_context(m_sink.name() + " store"));
       last_reason = outcomes.error().message;
       again = std::move(pending);
+      again_sources = std::move(pending_sources);
     } else if (outcomes->size() != pending.size()) {
       return fail(ErrorCode::internal, m_sink.name() + " sink returned " + std::to_string(outcomes->size()) +
                                            " outcomes for " + std::to_string(pending.size()) + " events");
@@ -183,7 +293,7 @@ Result<void> Ingester::flush(std::vector<Event>& batch, const BatchSource& sourc
             ++m_stats.events_stored;
             break;
           case ItemStatus::rejected:
-            dead.push_back({&pending[i], o.reason});
+            dead.push_back({&pending[i], o.reason, pending_sources.source_of(i)});
             break;
           case ItemStatus::retry:
             last_reason = o.reason;
@@ -192,18 +302,35 @@ Result<void> Ingester::flush(std::vector<Event>& batch, const BatchSource& sourc
       }
       if (!dead.empty()) {
         // Dead letters are part of "accounted for": until they are durable
-        // the mail must not leave new/, so a failure here fails the batch.
-        auto d = m_ledger.add_dead_letters(dead, source);
+        // no mail of the batch may leave new/, so a failure here fails it.
+        auto d = m_ledger.add_dead_letters(dead);
         if (!d) return tl::unexpected(d.error().with_context("dead-letter store"));
         m_stats.events_dead_lettered += dead.size();
         for (const auto& letter : dead)
           log_event(LogLevel::warn, "event_dead_lettered",
-                    {{"id", letter.event->id()}, {"mail", source.mail_name}, {"reason", letter.reason}});
+                    {{"id", letter.event->id()},
+                     {"mail", letter.source ? letter.source->mail_name : std::string()},
+                     {"reason", letter.reason}});
       }
-      for (size_t i = 0; i < pending.size(); ++i)
-        if ((*outcomes)[i].status == ItemStatus::retry) again.push_back(std::move(pending[i]));
+      // The items to retry keep their order, so each mail's stay contiguous.
+      const auto& slices = pending_sources.slices();
+      size_t slice = 0;
+      for (size_t i = 0; i < pending.size(); ++i) {
+        if ((*outcomes)[i].status != ItemStatus::retry) continue;
+        while (slice < slices.size() && slices[slice].end <= i) ++slice;
+        if (slice < slices.size() && slices[slice].begin <= i) {
+          const auto& kept = again_sources.slices();
+          if (!kept.empty() && kept.back().end == again.size() &&
+              kept.back().source.mail_name == slices[slice].source.mail_name)
+            again_sources.extend_last();
+          else
+            again_sources.add(slices[slice].source, again.size(), again.size() + 1);
+        }
+        again.push_back(std::move(pending[i]));
+      }
     }
     pending = std::move(again);
+    pending_sources = std::move(again_sources);
     if (pending.empty()) break;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     if (m_retry.should_give_up(elapsed))
@@ -212,7 +339,7 @@ Result<void> Ingester::flush(std::vector<Event>& batch, const BatchSource& sourc
     auto delay = m_retry.delay(attempt++);
     ++m_stats.retries;
     log_event(LogLevel::warn, "batch_retry",
-              {{"mail", source.mail_name},
+              {{"mails", static_cast<uint64_t>(pending_sources.slices().size())},
                {"events", static_cast<uint64_t>(pending.size())},
                {"delay_ms", static_cast<int64_t>(delay.count())},
                {"reason", last_reason}});

@@ -1,6 +1,7 @@
 // sqlite_sink.cpp — events into SQLite, one transaction per batch.
 #include "ingester/sqlite_sink.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -135,13 +136,19 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const std::filesystem::path
   return std::unique_ptr<SqliteSink>(new SqliteSink(std::move(*db), std::move(*insert), std::move(*mail)));
 }
 
-Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events, const BatchSource& source) {
+Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events, const BatchSources& sources) {
   auto tx = SqliteTransaction::begin(m_db);
   if (!tx) return tl::unexpected(tx.error());
   std::vector<ItemOutcome> outcomes(events.size());
   std::string scratch;
+  // Slices are in event order: walk them alongside the events.
+  const auto& slices = sources.slices();
+  size_t slice = 0;
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& ev = events[i];
+    while (slice < slices.size() && slices[slice].end <= i) ++slice;
+    const BatchSource* source =
+        slice < slices.size() && slices[slice].begin <= i ? &slices[slice].source : nullptr;
     if (ev.id().empty()) {
       outcomes[i] = {ItemStatus::rejected, "event has no id"};
       continue;
@@ -166,7 +173,7 @@ Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events
     bind_opt_int(st, 14, number_of(field(ev, k_rows_examined)));
     bind_field_text(st, 15, field(ev, k_user), scratch);
     bind_field_text(st, 16, field(ev, k_schema), scratch);
-    st.bind_text_nocopy(17, source.mail_name);
+    st.bind_text_nocopy(17, source ? std::string_view(source->mail_name) : std::string_view());
     st.bind_text_nocopy(18, m_doc);
     auto r = st.run();
     if (!r) {
@@ -180,12 +187,14 @@ Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events
     }
     outcomes[i] = {ItemStatus::delivered, {}};
   }
-  if (!source.mail_name.empty()) {
+  for (const auto& s : slices) {
+    size_t end = std::min(s.end, events.size());
+    if (s.source.mail_name.empty() || s.begin >= end) continue;
     m_mail.reset();
-    m_mail.bind_text(1, source.mail_name);
-    m_mail.bind_text(2, source.shipment_id);
-    m_mail.bind_int(3, source.part);
-    m_mail.bind_int(4, static_cast<int64_t>(events.size()));
+    m_mail.bind_text(1, s.source.mail_name);
+    m_mail.bind_text(2, s.source.shipment_id);
+    m_mail.bind_int(3, s.source.part);
+    m_mail.bind_int(4, static_cast<int64_t>(end - s.begin));
     auto r = m_mail.run();
     if (!r) return tl::unexpected(r.error());
   }

@@ -15,8 +15,10 @@
 //
 // write(): one transaction per batch, `INSERT ... ON CONFLICT(id) DO
 // NOTHING` (an id already present is `delivered`: exactly once across
-// duplicate mails, re-sent parts and re-runs after a crash), and the mail's
-// name recorded in the `mails` table in the same transaction. WAL,
+// duplicate mails, re-sent parts and re-runs after a crash); each row's
+// mail_name is its own event's mail (a batch may hold several mails), and
+// every mail of the batch is counted in the `mails` table (events of this
+// batch, batches += 1) in the same transaction. WAL,
 // synchronous=FULL: when write() returns, the batch is durable.
 // Failure mapping: locked/busy, disk full, I/O error -> Error temporary
 // (whole batch retried); read-only database -> Error permanent (the core
@@ -38,7 +40,7 @@ class SqliteSink final : public Sink {
   // Opens or creates the store (events + ledger tables).
   static Result<std::unique_ptr<SqliteSink>> open(const std::filesystem::path& path, int busy_timeout_ms = 5000);
 
-  Result<std::vector<ItemOutcome>> write(std::span<const Event> events, const BatchSource& source) override;
+  Result<std::vector<ItemOutcome>> write(std::span<const Event> events, const BatchSources& sources) override;
   [[nodiscard]] std::string name() const override { return "sqlite"; }
 
   // The schema of the events table (also used by tests and logpost-query).

@@ -7,6 +7,8 @@
 #   plain       every event stored once, under its id, in the tenant's data
 #               stream, parsed by the pipeline; mails moved to cur/. The
 #               same mails delivered again store nothing new (all 409).
+#   linger      ~25 small mails go out in 3 bulk requests (batch_events = 100,
+#               batches filled across mails), every document once.
 #   attempts    elasticsearch.retry_max_attempts = 2 under a 429 storm: the
 #               documents refused twice are dead-lettered with the reason,
 #               the others stored, the mail leaves new/. With 0 (no limit)
@@ -121,6 +123,22 @@ check "plain: the duplicates ingest, exit 0" eq "$(ingest plain plain "$URL")" 0
 check "plain: nothing created twice" eq "$(stat_of "$URL" created)" 600
 check "plain: the resent documents were answered 409" eq "$(stat_of "$URL" conflicts)" 600
 check "plain: new/ is empty again" eq "$(count_files "$WORK/plain/new")" 0
+
+# ---- linger: many small mails share bulk requests ---------------------------
+# ~25 mails of ~12 events: batches fill across mails (batch_events = 100), so
+# the server sees ceil(300 / 100) bulk requests, not one per mail.
+server_call POST "$URL/_contract/reset" > /dev/null
+new_maildir small 300 1000
+write_config small "batch_linger = 10s"
+small_mails=$(count_files "$WORK/small/new")
+check "linger: many small mails ($small_mails)" test "$small_mails" -ge 10
+check "linger: exit 0" eq "$(ingest small small "$URL")" 0
+check "linger: the server holds exactly the expected ids" cmp -s <(server_docs "$URL" | cut -f2) "$WORK/small.ids"
+check "linger: 3 bulk requests for $small_mails mails" eq "$(stat_of "$URL" bulk_requests)" 3
+check "linger: every document created once" eq "$(stat_of "$URL" created)" 300
+check "linger: every mail in cur/" eq "$(count_files "$WORK/small/cur")" "$small_mails"
+check "linger: new/ is empty" eq "$(count_files "$WORK/small/new")" 0
+check "linger: one mail_ingested line per mail" eq "$(grep -c 'event=mail_ingested' "$WORK/last.log")" "$small_mails"
 
 # ---- attempts: retry_max_attempts under a 429 storm -------------------------
 # One mail of 300 events = 3 batches of 100. The storm refuses the next 150

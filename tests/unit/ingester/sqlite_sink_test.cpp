@@ -100,5 +100,37 @@ TEST(SqliteSink, ReadOnlyDatabaseIsPermanent) {
   EXPECT_EQ(r.error().code, ErrorCode::permanent);
 }
 
+TEST(SqliteSink, ABatchOfSeveralMailsRecordsEachEventsOwnMail) {
+  logpost::testing::TempMaildir dir;
+  auto sink = SqliteSink::open(dir.store());
+  ASSERT_TRUE(sink);
+  std::vector<Event> events{slow_event("a-1", 1), slow_event("a-2", 2), slow_event("b-1", 3), slow_event("c-1", 4),
+                            slow_event("c-2", 5), slow_event("c-3", 6)};
+  BatchSources sources;
+  sources.add(BatchSource{"mail-a", "ship-a", 1}, 0, 2);
+  sources.add(BatchSource{"mail-b", "ship-b", 2}, 2, 3);
+  sources.add(BatchSource{"mail-c", "ship-c", 1}, 3, 6);
+  auto out = (*sink)->write(events, sources);
+  ASSERT_TRUE(out) << out.error().message;
+  for (const auto& o : *out) EXPECT_EQ(o.status, ItemStatus::delivered);
+  auto db = SqliteDb::open(dir.store(), SqliteDb::Mode::read_only);
+  ASSERT_TRUE(db);
+  auto rows = db->prepare("SELECT id, mail_name FROM events ORDER BY id");
+  ASSERT_TRUE(rows);
+  std::vector<std::pair<std::string, std::string>> got;
+  for (auto more = rows->step(); more && *more; more = rows->step()) got.emplace_back(rows->column_text(0), rows->column_text(1));
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{{"a-1", "mail-a"},
+                                                                    {"a-2", "mail-a"},
+                                                                    {"b-1", "mail-b"},
+                                                                    {"c-1", "mail-c"},
+                                                                    {"c-2", "mail-c"},
+                                                                    {"c-3", "mail-c"}}));
+  // Each mail counts its own events, and this one batch.
+  EXPECT_EQ(**db->query_int("SELECT events FROM mails WHERE name = 'mail-a' AND shipment_id = 'ship-a'"), 2);
+  EXPECT_EQ(**db->query_int("SELECT events FROM mails WHERE name = 'mail-b' AND part = 2"), 1);
+  EXPECT_EQ(**db->query_int("SELECT events FROM mails WHERE name = 'mail-c'"), 3);
+  EXPECT_EQ(**db->query_int("SELECT SUM(batches) FROM mails"), 3);
+}
+
 }  // namespace
 }  // namespace logpost::ingester
