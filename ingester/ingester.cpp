@@ -130,6 +130,9 @@ Result<MailOutcome> Ingester::ingest_mail(const std::string& name) {
   if (!done) return tl::unexpected(done.error());
   if (*done) {
     auto moved = m_maildir.move_to_cur(name);
+    // Not found: completed and moved since new/ was listed (its batch was
+    // written during this scan), or taken by someone else.
+    if (!moved && moved.error().code == ErrorCode::not_found) return MailOutcome::vanished;
     if (!moved) return tl::unexpected(moved.error());
     ++m_stats.mails_skipped_done;
     log_event(LogLevel::info, "mail_already_ingested", {{"mail", name}});
@@ -226,7 +229,9 @@ Result<void> Ingester::complete_mail(const std::string& name, const ShipmentHead
   auto recorded = m_ledger.record_mail_done(name, h, events);
   if (!recorded) return recorded;
   auto moved = m_maildir.move_to_cur(name);
-  if (!moved) return moved;
+  // A mail removed from new/ while it waited in the batch is still ingested
+  // (its events are stored and the ledger says so).
+  if (!moved && moved.error().code != ErrorCode::not_found) return moved;
   ++m_stats.mails_ingested;
   log_event(LogLevel::info, "mail_ingested",
             {{"mail", name},

@@ -552,6 +552,24 @@ TEST(IngesterLinger, StopWithAPendingBatchWritesIt) {
   EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 4);
 }
 
+TEST(IngesterLinger, AMailRemovedWhileWaitingInTheBatchIsStillCompleted) {
+  // Someone (an operator, a second ingester) takes a mail out of new/ after
+  // it was read: its events are stored, the ledger records it, the other
+  // mails of the batch move to cur/ as usual.
+  Fixture f;
+  f.settings.batch_linger = std::chrono::seconds(30);
+  auto n = deliver_small_mails(f, 3, 2);
+  auto ing = f.make();
+  ASSERT_TRUE(ing.scan());
+  ASSERT_EQ(f.dir.list("new").size(), 3u);
+  fs::remove(f.dir.maildir() / "new" / n[1]);
+  ASSERT_TRUE(ing.write_pending());
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM events"), 6);
+  EXPECT_EQ(f.count("SELECT COUNT(*) FROM mails WHERE done_us IS NOT NULL"), 3);
+  EXPECT_EQ(f.dir.list("cur").size(), 2u);
+  EXPECT_TRUE(f.dir.list("new").empty());
+}
+
 TEST(IngesterLinger, BatchLingerIsAConfigKey) {
   Config config(ingest_config_keys());
   auto defaults = settings_from_config(config, ".");
