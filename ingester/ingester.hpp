@@ -37,11 +37,14 @@
 //   Memory: one batch (bounded by batch_events / batch_bytes) plus one
 //   small record per mail waiting in it.
 // ERRORS
-//   run_once() / scan() / write_pending() return an Error when the store failed for good
-//   (ErrorCode::config/permanent: read-only database, bad credentials) or
-//   stayed unavailable past retry_give_up (ErrorCode::temporary); mails not
-//   yet ingested stay in new/. Any error drops the pending batch (its mails
-//   stay in new/ for the next scan).
+//   run_once(), scan() and write_pending() return an Error when the store
+//   failed for good (ErrorCode::config/permanent: read-only database, bad
+//   credentials) or stayed unavailable past retry_give_up
+//   (ErrorCode::temporary); mails not yet ingested stay in new/. Any error
+//   drops the pending batch (its mails stay in new/ for the next scan).
+// COST
+//   Per mail: two gunzip passes (verify, read) and, per batch, one store
+//   write; batch_linger trades that much latency for fewer, fuller writes.
 // SECURITY
 //   Trusts only signed mails of configured tenants (unless configured
 //   otherwise); everything in a mail is data. Reads new/ only; writes cur/,
