@@ -79,7 +79,7 @@ class JsonWriter {
   }
   // Short clean strings (keys, methods, codes: most strings of a document)
   // are written inline; the rest goes through the scanning loop.
-  void string(std::string_view text) {
+  [[gnu::always_inline]] void string(std::string_view text) {
     if (text.size() > 16 || !short_string(text)) long_string(text);
   }
   void value(const Value& value);
@@ -104,7 +104,7 @@ class JsonWriter {
   // Writes text (at most 16 bytes) quoted when no byte needs escaping;
   // returns false (writing nothing) otherwise. Fixed-size loads and stores
   // only: a variable-length memcpy is a call into libc.
-  bool short_string(std::string_view text) {
+  [[gnu::always_inline]] bool short_string(std::string_view text) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
     char* d = room(n + 2 + 8);

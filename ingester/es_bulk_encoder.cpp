@@ -127,6 +127,33 @@ struct RouteCache {
   bool valid = false;
 };
 
+// Encoding is bound by memory latency, not arithmetic: a batch of events
+// is a tree of separate allocations that has usually left the cache by the
+// time it is encoded. The encoder asks for the next events' memory ahead of
+// time in two steps: the member arrays of the event k_prefetch_far ahead,
+// then (those having arrived) the nested objects and long strings of the
+// event k_prefetch_near ahead. Prefetches are hints: no effect on output.
+constexpr size_t k_prefetch_far = 8;
+constexpr size_t k_prefetch_near = 4;
+
+void prefetch_members(const Object& object) {
+  const char* p = reinterpret_cast<const char*>(&*object.begin());
+  const char* end = reinterpret_cast<const char*>(&*object.end());
+  for (; p < end; p += 64) __builtin_prefetch(p);
+}
+
+void prefetch_children(const Object& object, int depth) {
+  for (const auto& [key, value] : object) {
+    if (value.is_object()) {
+      prefetch_members(value.as_object());
+      if (depth > 1) prefetch_children(value.as_object(), depth - 1);
+    } else if (value.is_string() && value.as_string().size() > 15) {
+      const std::string& text = value.as_string();
+      for (size_t off = 0; off < text.size(); off += 64) __builtin_prefetch(text.data() + off);
+    }
+  }
+}
+
 void append_one(const EsBulkEncoder& encoder, JsonWriter& w, const Event& event, RouteCache& cache) {
   if (event.id().empty()) return;  // never sent without an _id (see the header)
   RoutingFields routing(event);
@@ -171,9 +198,11 @@ void EsBulkEncoder::encode(std::span<const Event> events, std::string& out, std:
   {
     // One writer for the whole batch: its buffer grows geometrically.
     JsonWriter w(out);
-    for (const Event& event : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (i + k_prefetch_far < events.size()) prefetch_members(events[i + k_prefetch_far].fields());
+      if (i + k_prefetch_near < events.size()) prefetch_children(events[i + k_prefetch_near].fields(), 2);
       if (offsets) offsets->push_back(w.pos());
-      append_one(*this, w, event, cache);
+      append_one(*this, w, events[i], cache);
     }
   }
   if (offsets) offsets->push_back(out.size());
