@@ -5,23 +5,15 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace logpost {
 namespace {
 
-constexpr uint64_t k_ones = 0x0101010101010101ULL;
-
-// Whether any of the eight bytes in x needs more than a copy: a control
-// character (< 0x20), '"', '\\' or a byte of a multi-byte UTF-8 sequence
-// (>= 0x80). The classic "has a byte less than n" and "has a zero byte"
-// word tricks: exact as a yes/no answer for the whole word.
-inline bool needs_attention(uint64_t x) {
-  uint64_t control = (x - k_ones * 0x20) & ~x;
-  uint64_t q = x ^ (k_ones * '"');
-  uint64_t quote = (q - k_ones) & ~q;
-  uint64_t b = x ^ (k_ones * '\\');
-  uint64_t backslash = (b - k_ones) & ~b;
-  return ((control | quote | backslash | x) & (k_ones * 0x80)) != 0;
-}
+using json_detail::k_ones;
+using json_detail::needs_attention;
 
 // Length of the valid UTF-8 sequence at s[0], or 0 when it is not valid
 // (overlongs, surrogates and code points above U+10FFFF are invalid).
@@ -283,34 +275,115 @@ void JsonWriter::grow(size_t n) {
   // resize() zero-fills what it adds (std::string has no way around it), so
   // the slack is modest: x1.5 for big bodies, 256 bytes for one document
   // written into a cleared string (capacity is kept: no allocation).
-  m_out.resize(std::max(m_out.size() + m_out.size() / 2, m_pos + n + 256));
+  size_t written = pos();
+  m_out.resize(std::max(m_out.size() + m_out.size() / 2, written + n + 256));
+  m_cur = m_out.data() + written;
+  m_end = m_out.data() + m_out.size();
 }
 
-void JsonWriter::string(std::string_view text) {
-  // Short strings (keys, methods, status words) are most strings of a
-  // document: test them as one padded word instead of byte by byte.
-  if (text.size() < 8) {
-    uint64_t word = k_ones * 'a';
-    std::memcpy(&word, text.data(), text.size());
-    if (!needs_attention(word)) {
-      char* d = room(text.size() + 2);
-      d[0] = '"';
-      std::memcpy(d + 1, text.data(), text.size());
-      d[text.size() + 1] = '"';
-      m_pos += text.size() + 2;
-      return;
-    }
+namespace {
+
+#if defined(__SSE2__)
+// Bit i set when byte i of the 16 at p needs more than a copy (see
+// needs_attention): a signed compare catches both controls (< 0x20) and
+// bytes >= 0x80, which are negative as signed chars.
+inline unsigned attention_mask16(const unsigned char* p) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+  special = _mm_or_si128(special, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return static_cast<unsigned>(_mm_movemask_epi8(special));
+}
+#endif
+
+// Writes the escaped form of the byte(s) at p (p < end; *p needs attention)
+// to d; returns the new d and advances p.
+inline char* escape_one(const unsigned char*& p, const unsigned char* end, char* d) {
+  unsigned char c = *p;
+  if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    *d++ = static_cast<char>(c);
+    ++p;
+    return d;
   }
-  raw('"');
+  if (c < 0x80) {
+    *d++ = '\\';
+    switch (c) {
+      case '"': *d++ = '"'; break;
+      case '\\': *d++ = '\\'; break;
+      case '\n': *d++ = 'n'; break;
+      case '\r': *d++ = 'r'; break;
+      case '\t': *d++ = 't'; break;
+      case '\b': *d++ = 'b'; break;
+      case '\f': *d++ = 'f'; break;
+      default: {
+        static const char hex[] = "0123456789abcdef";
+        *d++ = 'u';
+        *d++ = '0';
+        *d++ = '0';
+        *d++ = hex[c >> 4];
+        *d++ = hex[c & 15];
+      }
+    }
+    ++p;
+    return d;
+  }
+  size_t avail = static_cast<size_t>(end - p);
+  if (size_t len = valid_utf8_length(p, avail)) {
+    std::memcpy(d, p, len);
+    d += len;
+    p += len;
+  } else {
+    std::memcpy(d, "\xEF\xBF\xBD", 3);  // U+FFFD
+    d += 3;
+    p += invalid_subpart_length(p, avail);
+  }
+  return d;
+}
+
+}  // namespace
+
+void JsonWriter::long_string(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const unsigned char* const end = p + text.size();
+  const size_t n = text.size();
+  raw('"');
+  const unsigned char* const end = p + n;
   while (p < end) {
     // Chunks bound the room reserved for the worst case (six output bytes
-    // per input byte: \u00XX) whatever the string's size.
+    // per input byte: \u00XX) whatever the string's size; a UTF-8 sequence
+    // may run past `stop` (not past `end`), at most six bytes per started
+    // input byte still hold.
     const unsigned char* const stop = p + std::min<size_t>(static_cast<size_t>(end - p), 4096);
-    char* const base = room(6 * static_cast<size_t>(stop - p));
+    char* const base = room(6 * static_cast<size_t>(stop - p) + 16);
     char* d = base;
     while (p < stop) {
+#if defined(__SSE2__)
+      while (stop - p >= 16) {
+        unsigned mask = attention_mask16(p);
+        if (mask != 0) {
+          auto clean = static_cast<size_t>(__builtin_ctz(mask));
+          std::memcpy(d, p, 16);  // the clean prefix; the rest is rewritten
+          p += clean;
+          d += clean;
+          d = escape_one(p, end, d);
+          continue;
+        }
+        std::memcpy(d, p, 16);
+        p += 16;
+        d += 16;
+      }
+      // The last < 16 bytes of a long string: test the final 16 bytes of
+      // the chunk as one block. When all are clean, the ones already done
+      // were copied verbatim too, so the block lands right behind them.
+      if (p < stop && stop - p < 16 && n >= 16 && stop == end) {
+        const unsigned char* last = end - 16;
+        if (attention_mask16(last) == 0) {
+          auto done = static_cast<size_t>(p - last);
+          std::memcpy(d - done, last, 16);
+          d += 16 - done;
+          p = end;
+          break;
+        }
+      }
+#endif
       while (stop - p >= 8) {
         uint64_t word;
         std::memcpy(&word, p, 8);
@@ -319,49 +392,10 @@ void JsonWriter::string(std::string_view text) {
         p += 8;
         d += 8;
       }
-      if (p == stop) break;
-      unsigned char c = *p;
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-        *d++ = static_cast<char>(c);
-        ++p;
-        continue;
-      }
-      if (c < 0x80) {
-        *d++ = '\\';
-        switch (c) {
-          case '"': *d++ = '"'; break;
-          case '\\': *d++ = '\\'; break;
-          case '\n': *d++ = 'n'; break;
-          case '\r': *d++ = 'r'; break;
-          case '\t': *d++ = 't'; break;
-          case '\b': *d++ = 'b'; break;
-          case '\f': *d++ = 'f'; break;
-          default: {
-            static const char hex[] = "0123456789abcdef";
-            *d++ = 'u';
-            *d++ = '0';
-            *d++ = '0';
-            *d++ = hex[c >> 4];
-            *d++ = hex[c & 15];
-          }
-        }
-        ++p;
-        continue;
-      }
-      // A sequence may run past `stop` (not past `end`): it was started
-      // before `stop`, so at most six bytes per started input byte hold.
-      size_t avail = static_cast<size_t>(end - p);
-      if (size_t len = valid_utf8_length(p, avail)) {
-        std::memcpy(d, p, len);
-        d += len;
-        p += len;
-      } else {
-        std::memcpy(d, "\xEF\xBF\xBD", 3);  // U+FFFD
-        d += 3;
-        p += invalid_subpart_length(p, avail);
-      }
+      if (p >= stop) break;
+      d = escape_one(p, end, d);
     }
-    m_pos += static_cast<size_t>(d - base);
+    m_cur += d - base;
   }
   raw('"');
 }
@@ -369,7 +403,7 @@ void JsonWriter::string(std::string_view text) {
 void JsonWriter::integer(int64_t v) {
   char* d = room(24);
   auto [ptr, ec] = std::to_chars(d, d + 24, v);
-  m_pos += static_cast<size_t>(ptr - d);
+  m_cur = ptr;
 }
 
 void JsonWriter::timestamp(int64_t us) {
@@ -377,7 +411,55 @@ void JsonWriter::timestamp(int64_t us) {
   d[0] = '"';
   size_t n = format_timestamp_us(us, d + 1);
   d[n + 1] = '"';
-  m_pos += n + 2;
+  m_cur += n + 2;
+}
+
+void JsonWriter::real(double v) {
+  if (!std::isfinite(v)) {
+    raw("null");
+    return;
+  }
+  char* out = room(68);
+  // Fast path for the common case (coordinates, seconds, ratios): a value
+  // in [0.001, 1e7) with at most 8 decimals. The smallest k for which
+  // m = round(|v|·10^k) gives m / 10^k == |v| exactly (one correctly
+  // rounded division) is the shortest decimal that reads back as v; in
+  // this range 10^k·ulp(v) < 0.1, so m is the only candidate with k
+  // decimals, which is also the one std::to_chars picks, and fixed
+  // notation is never longer than scientific there. The differential test
+  // in json_test compares both on random values.
+  double magnitude = std::fabs(v);
+  if (magnitude >= 1e-3 && magnitude < 1e7) {
+    static constexpr double k_scale[] = {1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    static constexpr uint64_t k_iscale[] = {10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    for (int k = 0; k < 8; ++k) {
+      double m = std::nearbyint(magnitude * k_scale[k]);
+      if (m / k_scale[k] != magnitude) continue;
+      auto digits = static_cast<uint64_t>(m);
+      uint64_t whole = digits / k_iscale[k];
+      uint64_t fraction = digits % k_iscale[k];
+      if (fraction == 0) break;  // integral after all: leave it to to_chars
+      char* d = out;
+      if (v < 0) *d++ = '-';
+      d = std::to_chars(d, d + 24, whole).ptr;
+      *d++ = '.';
+      int places = k + 1;
+      for (int i = places - 1; i >= 0; --i) {
+        d[i] = static_cast<char>('0' + fraction % 10);
+        fraction /= 10;
+      }
+      d += places;
+      // Trailing zeros cannot occur: a shorter k would have matched.
+      m_cur = d;
+      return;
+    }
+  }
+  auto [ptr, ec] = std::to_chars(out, out + 64, v);
+  std::string_view text(out, static_cast<size_t>(ptr - out));
+  m_cur = ptr;
+  // Keep doubles recognisable as floating point (1.0, not 1), so a
+  // round trip through JSON preserves the kind.
+  if (text.find_first_of(".eE") == std::string_view::npos) raw(".0");
 }
 
 void JsonWriter::value(const Value& value) {
@@ -385,21 +467,7 @@ void JsonWriter::value(const Value& value) {
     case Value::Kind::null: raw("null"); return;
     case Value::Kind::boolean: raw(value.as_bool() ? std::string_view("true") : std::string_view("false")); return;
     case Value::Kind::integer: integer(value.as_int()); return;
-    case Value::Kind::real: {
-      double d = value.as_double();
-      if (!std::isfinite(d)) {
-        raw("null");
-        return;
-      }
-      char* out = room(68);
-      auto [ptr, ec] = std::to_chars(out, out + 64, d);
-      std::string_view text(out, static_cast<size_t>(ptr - out));
-      m_pos += text.size();
-      // Keep doubles recognisable as floating point (1.0, not 1), so a
-      // round trip through JSON preserves the kind.
-      if (text.find_first_of(".eE") == std::string_view::npos) raw(".0");
-      return;
-    }
+    case Value::Kind::real: real(value.as_double()); return;
     case Value::Kind::string: string(value.as_string()); return;
     case Value::Kind::array: {
       raw('[');

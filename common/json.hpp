@@ -35,30 +35,59 @@ namespace logpost {
 // rules above. The string may be longer than what was written while the
 // writer lives; the destructor (or finish()) trims it to the bytes written.
 // Do not touch `out` through other means while a writer on it is alive.
+namespace json_detail {
+inline constexpr uint64_t k_ones = 0x0101010101010101ULL;
+// Whether any of the eight bytes in x needs more than a copy: a control
+// character (< 0x20), '"', '\\' or a byte of a multi-byte UTF-8 sequence
+// (>= 0x80). The classic "has a byte less than n" and "has a zero byte"
+// word tricks: exact as a yes/no answer for the whole word.
+inline bool needs_attention(uint64_t x) {
+  uint64_t control = (x - k_ones * 0x20) & ~x;
+  uint64_t q = x ^ (k_ones * '"');
+  uint64_t quote = (q - k_ones) & ~q;
+  uint64_t b = x ^ (k_ones * '\\');
+  uint64_t backslash = (b - k_ones) & ~b;
+  return ((control | quote | backslash | x) & (k_ones * 0x80)) != 0;
+}
+}  // namespace json_detail
+
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) : m_out(out), m_pos(out.size()) {}
+  explicit JsonWriter(std::string& out) : m_out(out), m_cur(out.data() + out.size()), m_end(m_cur) {}
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
   ~JsonWriter() { finish(); }
 
   // Trims `out` to what was written; the writer stays usable.
-  void finish() { m_out.resize(m_pos); }
+  void finish() {
+    size_t written = pos();
+    m_out.resize(written);
+    m_cur = m_out.data() + written;
+    m_end = m_cur;
+  }
   // Bytes of `out` written so far (including what it held before).
-  [[nodiscard]] size_t pos() const { return m_pos; }
+  [[nodiscard]] size_t pos() const { return static_cast<size_t>(m_cur - m_out.data()); }
 
   // Bytes copied verbatim (the caller guarantees they are valid JSON text).
   void raw(std::string_view text) {
     std::memcpy(room(text.size()), text.data(), text.size());
-    m_pos += text.size();
+    m_cur += text.size();
   }
   void raw(char c) {
     *room(1) = c;
-    ++m_pos;
+    ++m_cur;
   }
-  void string(std::string_view text);
+  // Short clean strings (keys, methods, codes: most strings of a document)
+  // are written inline; the rest goes through the scanning loop.
+  [[gnu::always_inline]] void string(std::string_view text) {
+    if (text.size() > 16 || !short_string(text)) long_string(text);
+  }
   void value(const Value& value);
   void integer(int64_t v);
+  // A double as the shortest text that reads back as the same double
+  // (std::to_chars), with ".0" added to integral values so they stay
+  // recognisably floating point; non-finite values as null.
+  void real(double v);
   // "YYYY-MM-DDTHH:MM:SS.mmmZ" in quotes, as format_timestamp_us() spells it.
   void timestamp(int64_t us);
   // The members of an event's document without the braces: "@timestamp"
@@ -68,13 +97,52 @@ class JsonWriter {
 
  private:
   char* room(size_t n) {
-    if (m_pos + n > m_out.size()) grow(n);
-    return m_out.data() + m_pos;
+    if (static_cast<size_t>(m_end - m_cur) < n) grow(n);
+    return m_cur;
   }
   void grow(size_t n);
+  // Writes text (at most 16 bytes) quoted when no byte needs escaping;
+  // returns false (writing nothing) otherwise. Fixed-size loads and stores
+  // only: a variable-length memcpy is a call into libc.
+  [[gnu::always_inline]] bool short_string(std::string_view text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    char* d = room(n + 2 + 8);
+    if (n >= 8) {
+      uint64_t head, tail;
+      std::memcpy(&head, p, 8);
+      std::memcpy(&tail, p + n - 8, 8);
+      if (json_detail::needs_attention(head) || json_detail::needs_attention(tail)) return false;
+      d[0] = '"';
+      std::memcpy(d + 1, &head, 8);
+      std::memcpy(d + 1 + n - 8, &tail, 8);
+    } else {
+      // The n bytes padded with 'a' (a byte that needs nothing), built from
+      // overlapping loads that stay inside the string.
+      uint64_t word = 0;
+      if (n >= 4) {
+        uint32_t lo, hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + n - 4, 4);
+        word = lo | (static_cast<uint64_t>(hi) << (8 * (n - 4)));
+      } else if (n > 0) {
+        word = static_cast<uint64_t>(p[0]) | (static_cast<uint64_t>(p[n / 2]) << (8 * (n / 2))) |
+               (static_cast<uint64_t>(p[n - 1]) << (8 * (n - 1)));
+      }
+      word |= (json_detail::k_ones * 'a') & ~((uint64_t{1} << (8 * n)) - 1);
+      if (json_detail::needs_attention(word)) return false;
+      d[0] = '"';
+      std::memcpy(d + 1, &word, 8);  // the padding lands in reserved room
+    }
+    d[n + 1] = '"';
+    m_cur += n + 2;
+    return true;
+  }
+  void long_string(std::string_view text);
 
   std::string& m_out;
-  size_t m_pos;
+  char* m_cur;  // next byte to write, inside m_out's buffer
+  char* m_end;  // end of m_out's buffer (its size(), not its capacity)
 };
 
 void append_json_string(std::string& out, std::string_view text);

@@ -62,7 +62,10 @@ class DateFilter final : public Filter {
              std::function<int64_t()> now_us)
       : m_source(std::move(source)), m_formats(std::move(formats)), m_zone(zone),
         m_zone_template(std::move(zone_template)), m_target(std::move(target)), m_tags(std::move(tags)),
-        m_now_us(std::move(now_us)) {}
+        m_now_us(std::move(now_us)) {
+    m_memo_allowed = true;
+    for (const auto& f : m_formats) m_memo_allowed = m_memo_allowed && !f.uses_clock();
+  }
 
   FilterOutcome process(Event& event) override {
     const Value* value = m_source.find(event, m_scratch);
@@ -91,15 +94,28 @@ class DateFilter final : public Filter {
       if (!m_cached_zone) return tag(event);
       zone = m_cached_zone;
     }
-    int64_t now = m_now_us();
-    for (const auto& format : m_formats) {
-      auto us = format.parse(text, zone, now);
-      if (!us) continue;
-      if (m_target.is_timestamp()) event.set_timestamp_us(*us);
-      else m_target.set(event, Value(format_timestamp_us(*us)));
-      return FilterOutcome::success;
+    // Busy servers write many lines per second with the same time stamp:
+    // the last successful parse is remembered and reused for the same text
+    // and zone. Only when no format reads the clock, so the answer is a
+    // pure function of (text, zone) and the memo cannot change a result.
+    std::optional<int64_t> us;
+    if (m_memo_valid && m_memo_zone == zone && text == m_memo_text) {
+      us = m_memo_us;
+    } else {
+      int64_t now = m_now_us();
+      for (const auto& format : m_formats)
+        if ((us = format.parse(text, zone, now))) break;
+      if (!us) return tag(event);
+      if (m_memo_allowed) {
+        m_memo_text.assign(text);
+        m_memo_zone = zone;
+        m_memo_us = *us;
+        m_memo_valid = true;
+      }
     }
-    return tag(event);
+    if (m_target.is_timestamp()) event.set_timestamp_us(*us);
+    else m_target.set(event, Value(format_timestamp_us(*us)));
+    return FilterOutcome::success;
   }
 
  private:
@@ -120,6 +136,11 @@ class DateFilter final : public Filter {
   std::string m_zone_name;
   std::string m_cached_zone_name;
   const date::time_zone* m_cached_zone = nullptr;
+  bool m_memo_allowed = false;
+  bool m_memo_valid = false;
+  std::string m_memo_text;
+  const date::time_zone* m_memo_zone = nullptr;
+  int64_t m_memo_us = 0;
 };
 
 }  // namespace

@@ -267,6 +267,14 @@ Result<DateFormat> DateFormat::compile(std::string_view format, const DateLocale
   return f;
 }
 
+bool DateFormat::uses_clock() const {
+  if (m_kind != Kind::joda) return false;
+  if (!m_has_year) return true;
+  for (const auto& t : m_tokens)
+    if ((t.letter == 'y' || t.letter == 'Y') && t.count == 2) return true;
+  return false;
+}
+
 std::optional<int64_t> DateFormat::parse(std::string_view text, const date::time_zone* zone, int64_t now_us) const {
   switch (m_kind) {
     case Kind::joda: return parse_joda(text, zone, now_us);

@@ -78,6 +78,9 @@ class DateFormat {
   [[nodiscard]] std::optional<int64_t> parse(std::string_view text, const date::time_zone* zone, int64_t now_us) const;
 
   [[nodiscard]] const std::string& source() const { return m_source; }
+  // Whether parse() reads now_us: formats without a year or with a
+  // two-digit one. The others are pure functions of (text, zone).
+  [[nodiscard]] bool uses_clock() const;
 
  private:
   enum class Kind { joda, iso8601, unix_seconds, unix_ms, tai64n };

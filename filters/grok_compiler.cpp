@@ -963,6 +963,23 @@ bool GrokExpression::eval(const Plan& plan, std::string_view text, size_t begin,
   return false;
 }
 
+namespace {
+// Occurrences of c in text, counting no further than limit + 1 (the caller
+// only asks "exactly limit?"): memchr hops over the bytes in between.
+size_t count_byte_up_to(std::string_view text, char c, size_t limit) {
+  size_t count = 0;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (count <= limit && p < end) {
+    const void* hit = std::memchr(p, c, static_cast<size_t>(end - p));
+    if (!hit) break;
+    ++count;
+    p = static_cast<const char*>(hit) + 1;
+  }
+  return count;
+}
+}  // namespace
+
 // Walks a concatenation over a span it is known to match. A non-literal run
 // followed by literal byte c ends at the first c when (a) the run can never
 // contain c (decided at build time), or (b) the span holds exactly as many
@@ -987,9 +1004,9 @@ bool GrokExpression::eval_sequence(const Plan& plan, std::string_view text, size
     size_t boundary = span.find(static_cast<char>(item.byte), pos);
     if (boundary == std::string_view::npos) return false;
     if (!item.forced) {
-      auto count = std::count(text.begin() + static_cast<long>(boundary), text.begin() + static_cast<long>(end),
-                              static_cast<char>(item.byte));
-      if (count != item.same_literals_after) return eval(*plan.suffixes[run_start], text, pos, end, out);
+      auto expected = static_cast<size_t>(item.same_literals_after);
+      if (count_byte_up_to(text.substr(boundary, end - boundary), static_cast<char>(item.byte), expected) != expected)
+        return eval(*plan.suffixes[run_start], text, pos, end, out);
     }
     const Plan& run = plan.runs[run_start] ? *plan.runs[run_start] : *plan.items[run_start].plan;
     if (!eval(run, text, pos, boundary, out)) return false;

@@ -17,24 +17,45 @@ bool is_name_byte(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
 }
 
-const std::string* string_at(const Event& event, std::string_view outer, std::string_view inner) {
-  const Value* parent = event.get(outer);
+const std::string* string_in(const Value* parent, std::string_view inner) {
   if (!parent || !parent->is_object()) return nullptr;
   const Value* v = parent->as_object().find(inner);
   if (!v || !v->is_string() || v->as_string().empty()) return nullptr;
   return &v->as_string();
 }
 
-std::string_view raw_dataset(const Event& event) {
-  if (const std::string* s = string_at(event, "event", "dataset")) return *s;
-  if (const std::string* s = string_at(event, "data_stream", "dataset")) return *s;
-  return {};
-}
+// The top-level members routing reads, found in one pass over the event's
+// fields (this runs per document; separate lookups scanned them four times).
+struct RoutingFields {
+  const Value* event = nullptr;
+  const Value* data_stream = nullptr;
+  const Value* logpost = nullptr;
 
-std::string_view raw_tenant(const Event& event) {
-  if (const std::string* s = string_at(event, "logpost", "tenant")) return *s;
-  return {};
-}
+  explicit RoutingFields(const Event& e) {
+    using namespace std::string_view_literals;
+    for (const auto& [key, value] : e.fields()) {
+      std::string_view k = key;
+      switch (k.size()) {
+        case 5: if (k == "event"sv) event = &value; break;
+        case 7: if (k == "logpost"sv) logpost = &value; break;
+        case 11: if (k == "data_stream"sv) data_stream = &value; break;
+        default: break;
+      }
+    }
+  }
+  [[nodiscard]] std::string_view dataset() const {
+    if (const std::string* s = string_in(event, "dataset")) return *s;
+    if (const std::string* s = string_in(data_stream, "dataset")) return *s;
+    return {};
+  }
+  [[nodiscard]] std::string_view tenant() const {
+    if (const std::string* s = string_in(logpost, "tenant")) return *s;
+    return {};
+  }
+};
+
+std::string_view raw_dataset(const Event& event) { return RoutingFields(event).dataset(); }
+std::string_view raw_tenant(const Event& event) { return RoutingFields(event).tenant(); }
 
 }  // namespace
 
@@ -106,10 +127,38 @@ struct RouteCache {
   bool valid = false;
 };
 
+// Encoding is bound by memory latency, not arithmetic: a batch of events
+// is a tree of separate allocations that has usually left the cache by the
+// time it is encoded. The encoder asks for the next events' memory ahead of
+// time in two steps: the member arrays of the event k_prefetch_far ahead,
+// then (those having arrived) the nested objects and long strings of the
+// event k_prefetch_near ahead. Prefetches are hints: no effect on output.
+constexpr size_t k_prefetch_far = 8;
+constexpr size_t k_prefetch_near = 4;
+
+void prefetch_members(const Object& object) {
+  const char* p = reinterpret_cast<const char*>(&*object.begin());
+  const char* end = reinterpret_cast<const char*>(&*object.end());
+  for (; p < end; p += 64) __builtin_prefetch(p);
+}
+
+void prefetch_children(const Object& object, int depth) {
+  for (const auto& [key, value] : object) {
+    if (value.is_object()) {
+      prefetch_members(value.as_object());
+      if (depth > 1) prefetch_children(value.as_object(), depth - 1);
+    } else if (value.is_string() && value.as_string().size() > 15) {
+      const std::string& text = value.as_string();
+      for (size_t off = 0; off < text.size(); off += 64) __builtin_prefetch(text.data() + off);
+    }
+  }
+}
+
 void append_one(const EsBulkEncoder& encoder, JsonWriter& w, const Event& event, RouteCache& cache) {
   if (event.id().empty()) return;  // never sent without an _id (see the header)
-  std::string_view dataset = raw_dataset(event);
-  std::string_view tenant = raw_tenant(event);
+  RoutingFields routing(event);
+  std::string_view dataset = routing.dataset();
+  std::string_view tenant = routing.tenant();
   if (!cache.valid || dataset != cache.raw_dataset || tenant != cache.raw_tenant) {
     cache.raw_dataset.assign(dataset);
     cache.raw_tenant.assign(tenant);
@@ -126,7 +175,7 @@ void append_one(const EsBulkEncoder& encoder, JsonWriter& w, const Event& event,
   // The document: what common/json.hpp's append_json(Event) writes, plus
   // the data_stream object unless the event has its own.
   bool wrote = w.event_members(event);
-  if (event.get("data_stream")) {
+  if (routing.data_stream) {
     w.raw("}\n");
   } else {
     if (wrote) w.raw(',');
@@ -149,9 +198,11 @@ void EsBulkEncoder::encode(std::span<const Event> events, std::string& out, std:
   {
     // One writer for the whole batch: its buffer grows geometrically.
     JsonWriter w(out);
-    for (const Event& event : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (i + k_prefetch_far < events.size()) prefetch_members(events[i + k_prefetch_far].fields());
+      if (i + k_prefetch_near < events.size()) prefetch_children(events[i + k_prefetch_near].fields(), 2);
       if (offsets) offsets->push_back(w.pos());
-      append_one(*this, w, event, cache);
+      append_one(*this, w, events[i], cache);
     }
   }
   if (offsets) offsets->push_back(out.size());

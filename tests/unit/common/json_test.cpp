@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <random>
+#include <vector>
 
 using namespace logpost;
 
@@ -173,6 +177,77 @@ TEST(JsonTest, WordAtATimeEncoderAgreesWithTheByteRules) {
     }
     ASSERT_EQ(enc(s), reference_encode(s)) << "round " << round;
   }
+}
+
+TEST(JsonTest, EncoderAgreesOnMostlyCleanStringsOfEveryLength) {
+  // Clean strings and strings with one special byte at every position: the
+  // short-string words, the 16-byte blocks, and the overlapping last block
+  // of a long string each take their exits here.
+  std::mt19937 rng(12);
+  static const char k_specials[] = "\"\\\n\x01\x7f\x80\xC3\xA9\xF0\x9F\x98\x80";
+  const std::string specials(k_specials, sizeof k_specials - 1);
+  for (size_t len = 0; len <= 80; ++len) {
+    std::string clean(len, 'a');
+    for (auto& c : clean) c = static_cast<char>(' ' + 1 + rng() % 94);  // printable, no '"' below
+    for (auto& c : clean)
+      if (c == '"' || c == '\\') c = 'q';
+    ASSERT_EQ(enc(clean), reference_encode(clean)) << "clean, length " << len;
+    for (size_t at = 0; at < len; ++at) {
+      std::string s = clean;
+      s[at] = specials[rng() % specials.size()];
+      ASSERT_EQ(enc(s), reference_encode(s)) << "length " << len << ", special at " << at;
+    }
+  }
+  for (size_t len : {4095u, 4096u, 4097u, 4111u, 4112u, 4113u, 8192u + 5}) {
+    std::string s(len, 'b');
+    ASSERT_EQ(enc(s), reference_encode(s)) << "length " << len;
+    s[len - 3] = '"';
+    ASSERT_EQ(enc(s), reference_encode(s)) << "length " << len;
+  }
+}
+
+// The encoder's shortest-decimal fast path must print exactly what
+// std::to_chars prints (plus ".0" for integral values, as everywhere).
+std::string reference_double(double v) {
+  char buf[64];
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::string text(buf, ptr);
+  if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+  return text;
+}
+
+TEST(JsonTest, DoublesEncodeAsTheShortestRoundTripText) {
+  std::mt19937_64 rng(13);
+  std::vector<double> values = {0.001, 0.0015, 0.00099999, 0.002, 0.1, 0.5, 1.5, 48.1374, 11.5755, -122.4194,
+                                9999999.5, 9999999.99999999, 1e7, 1e7 + 0.5, 123456.78901234, 0.30000000000000004,
+                                1.0 / 3.0, 2.0 / 3.0, 100.0, -0.0, 0.0, 1e-3 * (1 + 1e-15), 0.12345678, 0.123456789};
+  for (int i = 0; i < 200000; ++i) {
+    switch (i % 4) {
+      case 0: {  // a decimal with 1 to 9 places: the common shape
+        double scale = std::pow(10.0, static_cast<double>(1 + rng() % 9));
+        values.push_back(static_cast<double>(rng() % 100000000000ULL) / scale);
+        break;
+      }
+      case 1: {  // any double in and around the fast range
+        double lo = -4, hi = 8;
+        double e = lo + (hi - lo) * static_cast<double>(rng() % 1000000) / 1e6;
+        values.push_back(std::pow(10.0, e) * ((rng() & 1) ? 1 : -1));
+        break;
+      }
+      case 2: {  // random bit patterns (finite ones)
+        uint64_t bits = rng();
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        if (std::isfinite(d)) values.push_back(d);
+        break;
+      }
+      default: {  // neighbours of short decimals: one ulp off
+        double base = static_cast<double>(rng() % 10000000) / 1000.0;
+        values.push_back(std::nextafter(base, (rng() & 1) ? 1e9 : -1e9));
+      }
+    }
+  }
+  for (double v : values) ASSERT_EQ(to_json(Value(v)), reference_double(v)) << std::hexfloat << v;
 }
 
 TEST(JsonTest, WriterAppendsAfterExistingBytesAndTrims) {

@@ -101,6 +101,58 @@ TEST(DateFilter, YearlessFormatsUseTheInjectedClock) {
   EXPECT_EQ(format_timestamp_us(*e.timestamp_us()), "2026-12-31T23:59:58.000Z");
 }
 
+// The filter remembers its last parse (busy logs repeat a time stamp on
+// many lines). The memo must never change an answer: keyed on the zone as
+// well as the text, replaced by the next text, and never used for formats
+// whose answer depends on the clock.
+TEST(DateFilter, RepeatedTextsGiveTheSameAnswersAsFreshParses) {
+  auto p = Pipeline::from_string(R"(filter { date { match => ["t", "yyyy-MM-dd HH:mm"] timezone => "%{tz}" } })",
+                                 "memo.conf", BuildContext{});
+  ASSERT_TRUE(p) << p.error().message;
+  auto stamp = [&](const char* t, const char* tz) {
+    Event e;
+    e.set("t", Value(t));
+    e.set("tz", Value(tz));
+    std::vector<Event> out;
+    p->process(std::move(e), out);
+    return out.size() == 1 && out[0].timestamp_us() ? format_timestamp_us(*out[0].timestamp_us()) : "none";
+  };
+  EXPECT_EQ(stamp("2024-07-01 12:00", "Asia/Tokyo"), "2024-07-01T03:00:00.000Z");
+  EXPECT_EQ(stamp("2024-07-01 12:00", "Asia/Tokyo"), "2024-07-01T03:00:00.000Z");
+  EXPECT_EQ(stamp("2024-07-01 12:00", "Europe/Paris"), "2024-07-01T10:00:00.000Z");
+  EXPECT_EQ(stamp("2024-07-01 12:01", "Europe/Paris"), "2024-07-01T10:01:00.000Z");
+  EXPECT_EQ(stamp("2024-07-01 12:00", "Asia/Tokyo"), "2024-07-01T03:00:00.000Z");
+  EXPECT_EQ(stamp("not a date", "Asia/Tokyo"), "none");
+  EXPECT_EQ(stamp("2024-07-01 12:00", "Asia/Tokyo"), "2024-07-01T03:00:00.000Z");
+}
+
+TEST(DateFilter, ClockDependentFormatsAreParsedAfreshEachTime) {
+  PluginBlock block;
+  block.name = "date";
+  OptionValue match;
+  match.kind = OptionValue::Kind::array;
+  for (const char* s : {"t", "MMM dd HH:mm:ss"}) {
+    OptionValue v;
+    v.string = s;
+    match.array.push_back(v);
+  }
+  OptionValue zone;
+  zone.string = "UTC";
+  block.options = {{"match", match}, {"timezone", zone}};
+  int64_t now = *parse_timestamp_us("2027-01-01T00:05:00Z");
+  auto filter = make_date_filter_with_clock(block, BuildContext{}, [&now] { return now; });
+  ASSERT_TRUE(filter) << filter.error().message;
+  Event first;
+  first.set("t", Value("Dec 31 23:59:58"));
+  ASSERT_EQ((*filter)->process(first), FilterOutcome::success);
+  EXPECT_EQ(format_timestamp_us(*first.timestamp_us()), "2026-12-31T23:59:58.000Z");
+  now = *parse_timestamp_us("2028-01-01T00:00:30Z");  // a year later, same text
+  Event second;
+  second.set("t", Value("Dec 31 23:59:58"));
+  ASSERT_EQ((*filter)->process(second), FilterOutcome::success);
+  EXPECT_EQ(format_timestamp_us(*second.timestamp_us()), "2027-12-31T23:59:58.000Z");
+}
+
 TEST(DateFilter, ConfigurationErrorsAllAtOnce) {
   auto message = build_error(R"(date { match => ["t", "yyyy QQ"] timezone => "Nowhere/City" locale => "tlh" })");
   EXPECT_NE(message.find("unsupported Joda letter 'Q'"), std::string::npos) << message;
