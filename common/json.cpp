@@ -484,10 +484,8 @@ void JsonWriter::value(const Value& value) {
       raw('{');
       bool first = true;
       for (const auto& [key, item] : value.as_object()) {
-        if (!first) raw(',');
+        member_name(key, first);
         first = false;
-        string(key);
-        raw(':');
         this->value(item);
       }
       raw('}');
@@ -506,10 +504,8 @@ bool JsonWriter::event_members(const Event& event) {
   for (const auto& [key, item] : event.fields()) {
     // First-byte test before the comparisons: this loop runs per field.
     if (!key.empty() && key[0] == '@' && (key == "@metadata" || key == "@timestamp")) continue;
-    if (!first) raw(',');
+    member_name(key, first);
     first = false;
-    string(key);
-    raw(':');
     value(item);
   }
   return !first;

@@ -101,13 +101,16 @@ class JsonWriter {
     return m_cur;
   }
   void grow(size_t n);
-  // Writes text (at most 16 bytes) quoted when no byte needs escaping;
-  // returns false (writing nothing) otherwise. Fixed-size loads and stores
-  // only: a variable-length memcpy is a call into libc.
-  [[gnu::always_inline]] bool short_string(std::string_view text) {
+  // Writes text (at most 16 bytes) quoted when no byte needs escaping,
+  // with `before` / `after` (when not 0) around it: ',' and ':' for a
+  // member's name, so a name costs one room check. Returns false (writing
+  // nothing) otherwise. Fixed-size loads and stores only: a variable-length
+  // memcpy is a call into libc.
+  [[gnu::always_inline]] bool short_string(std::string_view text, char before = 0, char after = 0) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
-    char* d = room(n + 2 + 8);
+    char* d = room(n + 4 + 8);
+    if (before) *d++ = before;
     if (n >= 8) {
       uint64_t head, tail;
       std::memcpy(&head, p, 8);
@@ -135,8 +138,17 @@ class JsonWriter {
       std::memcpy(d + 1, &word, 8);  // the padding lands in reserved room
     }
     d[n + 1] = '"';
-    m_cur += n + 2;
+    d += n + 2;
+    if (after) *d++ = after;
+    m_cur = d;
     return true;
+  }
+  // A member's name: ',' unless first, the quoted name, ':'.
+  [[gnu::always_inline]] void member_name(std::string_view name, bool first) {
+    if (name.size() <= 16 && short_string(name, first ? 0 : ',', ':')) return;
+    if (!first) raw(',');
+    long_string(name);
+    raw(':');
   }
   void long_string(std::string_view text);
 

@@ -43,6 +43,11 @@ Value& Object::set(std::string_view key, Value value) {
   return m_members.back().second;
 }
 
+Value& Object::add_absent(std::string_view key, Value value) {
+  m_members.emplace_back(std::string(key), std::move(value));
+  return m_members.back().second;
+}
+
 bool Object::erase(std::string_view key) {
   for (auto it = m_members.begin(); it != m_members.end(); ++it) {
     if (same_key(it->first, key)) {

@@ -31,6 +31,9 @@ class Object {
   Value& operator[](std::string_view key);
   // Sets or replaces a member.
   Value& set(std::string_view key, Value value);
+  // Appends a member the caller knows is absent (it just looked): set()
+  // without its search. Adding a key twice breaks the object's invariant.
+  Value& add_absent(std::string_view key, Value value);
   // Removes a member; returns whether it existed.
   bool erase(std::string_view key);
 

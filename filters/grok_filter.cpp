@@ -127,7 +127,7 @@ class GrokFilter final : public Filter {
       Object* parent = &event.fields();
       for (size_t k = 0; k + 1 < segs.size(); ++k) {
         Value* child = parent->find(segs[k]);
-        if (!child) child = &parent->set(segs[k], Value(Object{}));
+        if (!child) child = &parent->add_absent(segs[k], Value(Object{}));
         if (!child->is_object()) *child = Value(Object{});
         if (child->as_object().empty()) child->as_object().reserve(4);
         parent = &child->as_object();
@@ -135,7 +135,7 @@ class GrokFilter final : public Filter {
       Value* existing = parent->find(segs.back());
       if (pattern.overwrite[i] || !existing || existing->is_null()) {
         if (existing) *existing = std::move(value);
-        else parent->set(segs.back(), std::move(value));
+        else parent->add_absent(segs.back(), std::move(value));
       } else if (existing->is_array()) {
         existing->as_array().push_back(std::move(value));
       } else if (existing->is_string()) {
