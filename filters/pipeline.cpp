@@ -31,11 +31,14 @@ struct DynamicField {
   Template name;
   std::optional<FieldRef> fixed;
 
-  [[nodiscard]] std::optional<FieldRef> resolve(const Event& event) const {
-    if (fixed) return fixed;
+  // The constant reference itself (no copy: this runs per event), or the
+  // rendered one parsed into `scratch`; null when it does not parse.
+  [[nodiscard]] const FieldRef* resolve(const Event& event, std::optional<FieldRef>& scratch) const {
+    if (fixed) return &*fixed;
     auto ref = FieldRef::parse(name.render(event));
-    if (!ref) return std::nullopt;
-    return std::move(*ref);
+    if (!ref) return nullptr;
+    scratch = std::move(*ref);
+    return &*scratch;
   }
 };
 
@@ -217,8 +220,9 @@ struct Pipeline::Impl {
 
   static void apply_common(const CommonOptions& c, Event& event) {
     std::string scratch;
+    std::optional<FieldRef> rendered;
     for (const auto& [field, values] : c.add_field) {
-      auto ref = field.resolve(event);
+      const FieldRef* ref = field.resolve(event, rendered);
       if (!ref) continue;
       for (const auto& t : values) {
         Value v(t.render(event));
@@ -235,7 +239,7 @@ struct Pipeline::Impl {
       }
     }
     for (const auto& field : c.remove_field)
-      if (auto ref = field.resolve(event)) ref->remove(event);
+      if (const FieldRef* ref = field.resolve(event, rendered)) ref->remove(event);
     for (const auto& t : c.add_tag) {
       if (t.is_constant()) {
         event.add_tag(t.literal());
