@@ -2,30 +2,15 @@
 
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/json.hpp"
 
 namespace logpost {
 
-namespace {
-// Size, then first byte, then the rest: most members differ in one of the
-// first two, and this runs for every field access of every filter.
-inline bool same_key(const std::string& member, std::string_view key) {
-  return member.size() == key.size() &&
-         (key.empty() || (member[0] == key[0] && std::memcmp(member.data(), key.data(), key.size()) == 0));
-}
-}  // namespace
-
-Value* Object::find(std::string_view key) {
-  for (auto& member : m_members)
-    if (same_key(member.first, key)) return &member.second;
-  return nullptr;
-}
-
-const Value* Object::find(std::string_view key) const {
-  for (const auto& member : m_members)
-    if (same_key(member.first, key)) return &member.second;
-  return nullptr;
+const Value& Object::at(std::string_view key) const {
+  if (const Value* v = find(key)) return *v;
+  throw std::out_of_range("no member \"" + std::string(key) + "\"");
 }
 
 Value& Object::operator[](std::string_view key) {
@@ -50,7 +35,7 @@ Value& Object::add_absent(std::string_view key, Value value) {
 
 bool Object::erase(std::string_view key) {
   for (auto it = m_members.begin(); it != m_members.end(); ++it) {
-    if (same_key(it->first, key)) {
+    if (value_detail::same_key(it->first, key)) {
       m_members.erase(it);
       return true;
     }

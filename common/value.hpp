@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,9 @@ class Object {
  public:
   [[nodiscard]] Value* find(std::string_view key);
   [[nodiscard]] const Value* find(std::string_view key) const;
+  // The member's value; throws std::out_of_range naming the key when it is
+  // absent (for callers that know it is there: tests, fixed documents).
+  [[nodiscard]] const Value& at(std::string_view key) const;
   // Returns the member's value, creating it (as null) when absent.
   Value& operator[](std::string_view key);
   // Sets or replaces a member.
@@ -97,5 +101,48 @@ class Value {
  private:
   std::variant<std::monostate, bool, int64_t, double, std::string, Array, Object> m_v;
 };
+
+namespace value_detail {
+// Equality of n bytes at a and b with fixed-size loads for the short keys
+// field names are (no call into libc's memcmp).
+inline bool equal_bytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    uint64_t ah, at, bh, bt;
+    std::memcpy(&ah, a, 8);
+    std::memcpy(&at, a + n - 8, 8);
+    std::memcpy(&bh, b, 8);
+    std::memcpy(&bt, b + n - 8, 8);
+    return ((ah ^ bh) | (at ^ bt)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t ah, at, bh, bt;
+    std::memcpy(&ah, a, 4);
+    std::memcpy(&at, a + n - 4, 4);
+    std::memcpy(&bh, b, 4);
+    std::memcpy(&bt, b + n - 4, 4);
+    return ((ah ^ bh) | (at ^ bt)) == 0;
+  }
+  // n <= 3: the first, middle and last byte are all of them.
+  return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+inline bool same_key(const std::string& member, std::string_view key) {
+  return member.size() == key.size() && equal_bytes(member.data(), key.data(), key.size());
+}
+}  // namespace value_detail
+
+// Defined here, where Value is complete: every field access of every
+// filter goes through find(), so it is inlined at the call sites.
+inline Value* Object::find(std::string_view key) {
+  for (auto& member : m_members)
+    if (value_detail::same_key(member.first, key)) return &member.second;
+  return nullptr;
+}
+
+inline const Value* Object::find(std::string_view key) const {
+  for (const auto& member : m_members)
+    if (value_detail::same_key(member.first, key)) return &member.second;
+  return nullptr;
+}
 
 }  // namespace logpost

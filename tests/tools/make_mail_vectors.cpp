@@ -5,6 +5,8 @@
 // tests check that the code still produces them byte for byte and that an
 // independent reader (tests/tools/verify-shipment.py) accepts them. Only
 // regenerate on purpose, when the format version changes.
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -20,7 +22,18 @@ using namespace logpost;
 
 namespace {
 
-std::string str(const Object& o, std::string_view k) { return o.find(k)->as_string(); }
+// A member the vector description must have: a missing one is a broken
+// test vector, reported by name.
+const Value& member(const Object& o, std::string_view k) {
+  const Value* v = o.find(k);
+  if (!v) {
+    std::fprintf(stderr, "make_mail_vectors: the description lacks \"%.*s\"\n", static_cast<int>(k.size()), k.data());
+    std::exit(65);
+  }
+  return *v;
+}
+
+std::string str(const Object& o, std::string_view k) { return member(o, k).as_string(); }
 
 Result<void> make_vector(const fs::path& json_path) {
   auto text = read_small_file(json_path);
@@ -39,20 +52,20 @@ Result<void> make_vector(const fs::path& json_path) {
   h.source = str(o, "source");
   h.file_id = str(o, "file_id");
   h.shipment_id = make_shipment_id(h.tenant, h.host, h.file_id);
-  h.part = static_cast<uint32_t>(o.find("part")->as_int());
-  h.part_count = static_cast<uint32_t>(o.find("part_count")->as_int());
-  h.offset = static_cast<uint64_t>(o.find("offset")->as_int());
+  h.part = static_cast<uint32_t>(member(o, "part").as_int());
+  h.part_count = static_cast<uint32_t>(member(o, "part_count").as_int());
+  h.offset = static_cast<uint64_t>(member(o, "offset").as_int());
   h.length = log->size();
-  h.entries = static_cast<uint64_t>(o.find("entries")->as_int());
+  h.entries = static_cast<uint64_t>(member(o, "entries").as_int());
   h.content_sha256 = sha256_hex(*log);
   h.timezone = str(o, "timezone");
   h.created = str(o, "created");
-  for (const auto& f : o.find("flags")->as_array()) h.flags.push_back(f.as_string());
+  for (const auto& f : member(o, "flags").as_array()) h.flags.push_back(f.as_string());
 
   std::string gz = gzip_compress(*log, 6);
   std::optional<std::string> signature;
-  if (o.find("key")->is_string()) {
-    auto key = read_signing_key_file(dir / o.find("key")->as_string());
+  if (member(o, "key").is_string()) {
+    auto key = read_signing_key_file(dir / member(o, "key").as_string());
     if (!key) return tl::unexpected(key.error());
     auto sig = sign(h, sha256_hex(gz), *key);
     if (!sig) return tl::unexpected(sig.error());

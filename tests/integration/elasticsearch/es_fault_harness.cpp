@@ -208,12 +208,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Object& st = stats->as_object();
-  const Object& indices = docs->as_object().find("indices")->as_object();
+  const Object& indices = docs->as_object().at("indices").as_object();
 
   if (a.expect_unauthorized) {
     check(!permanent.empty(), "expected the sink to stop on 401");
     check(permanent.find("security_exception") != std::string::npos, "401 message carries the server's reason: " + permanent);
-    check(docs->as_object().find("count")->as_int() == 0, "no document stored without credentials");
+    check(docs->as_object().at("count").as_int() == 0, "no document stored without credentials");
     std::printf("%s: stopped as expected: %s\n", a.scenario.c_str(), permanent.c_str());
     return g_failures ? 1 : 0;
   }
@@ -266,7 +266,7 @@ int main(int argc, char** argv) {
   check(dead == expected_dead,
         "dead letters: " + std::to_string(dead.size()) + ", expected " + std::to_string(expected_dead.size()));
   // 3. Nothing duplicated: every create the server accepted made a new document.
-  int64_t created = st.find("created")->as_int();
+  int64_t created = st.at("created").as_int();
   check(created == static_cast<int64_t>(stored_count),
         "server created " + std::to_string(created) + " documents for " + std::to_string(stored_count) + " stored");
   check(delivered.size() + dead.size() == events.size(), "every event delivered or dead-lettered");
@@ -282,7 +282,7 @@ int main(int argc, char** argv) {
                                          std::to_string(gave_up.size()));
   if (a.expect_conflicts) {
     check(s.conflicts > 0, "expected 409s (already stored) after lost answers, saw none");
-    check(st.find("conflicts")->as_int() == static_cast<int64_t>(s.conflicts), "server and sink disagree on 409s");
+    check(st.at("conflicts").as_int() == static_cast<int64_t>(s.conflicts), "server and sink disagree on 409s");
   }
   std::printf(
       "%s: events=%zu stored=%zu dead_letters=%zu batch_errors=%zu item_retries=%zu requests=%llu splits=%llu "
@@ -290,8 +290,8 @@ int main(int argc, char** argv) {
       a.scenario.c_str(), events.size(), stored.size(), dead.size(), batch_errors, item_retries,
       static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.splits),
       static_cast<unsigned long long>(s.conflicts), gave_up.size(), connections,
-      static_cast<long long>(st.find("resets")->as_int()), static_cast<long long>(st.find("too_large")->as_int()),
-      static_cast<long long>(st.find("failed_injected")->as_int() + st.find("request_faults")->as_int()),
+      static_cast<long long>(st.at("resets").as_int()), static_cast<long long>(st.at("too_large").as_int()),
+      static_cast<long long>(st.at("failed_injected").as_int() + st.at("request_faults").as_int()),
       g_failures ? "FAILED" : "ok");
   return g_failures ? 1 : 0;
 }

@@ -53,8 +53,8 @@ TEST(EventTest, TagsAreASetInInsertionOrder) {
   e.add_tag("x");
   e.add_tag("y");
   e.add_tag("x");
-  ASSERT_TRUE(e.get("tags")->is_array());
-  EXPECT_EQ(e.get("tags")->as_array().size(), 2u);
+  ASSERT_TRUE(e.fields().at("tags").is_array());
+  EXPECT_EQ(e.fields().at("tags").as_array().size(), 2u);
   EXPECT_TRUE(e.has_tag("y"));
   EXPECT_TRUE(e.remove_tag("x"));
   EXPECT_FALSE(e.remove_tag("x"));
@@ -66,7 +66,7 @@ TEST(EventTest, StringTagsFieldIsUpgradedToAnArray) {
   e.set("tags", Value("a"));
   EXPECT_TRUE(e.has_tag("a"));
   e.add_tag("b");
-  EXPECT_EQ(e.get("tags")->as_array().size(), 2u);
+  EXPECT_EQ(e.fields().at("tags").as_array().size(), 2u);
 }
 
 TEST(TimestampTest, FormatsMillisecondsOrMicroseconds) {

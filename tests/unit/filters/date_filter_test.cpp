@@ -24,7 +24,7 @@ TEST(DateFilter, DevCases) {
     auto c = parse_json(line);
     ASSERT_TRUE(c && c->is_object()) << line;
     const Object& o = c->as_object();
-    auto p = Pipeline::from_string(o.find("config_raw")->as_string(), "date-dev.jsonl", BuildContext{});
+    auto p = Pipeline::from_string(o.at("config_raw").as_string(), "date-dev.jsonl", BuildContext{});
     ASSERT_TRUE(p) << p.error().message;
     Event e;
     // The configurations read "mydate" or "message"; "%{mytz}" names the
@@ -35,7 +35,7 @@ TEST(DateFilter, DevCases) {
     std::vector<Event> out;
     p->process(std::move(e), out);
     ASSERT_EQ(out.size(), 1u);
-    auto expected = parse_timestamp_us(o.find("expected_timestamp")->as_string());
+    auto expected = parse_timestamp_us(o.at("expected_timestamp").as_string());
     ASSERT_TRUE(expected);
     ASSERT_TRUE(out[0].timestamp_us()) << line << "\n" << to_json(out[0]);
     EXPECT_EQ(format_timestamp_us(*out[0].timestamp_us()), format_timestamp_us(*expected)) << line;

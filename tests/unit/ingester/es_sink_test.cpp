@@ -44,7 +44,7 @@ class ScriptedTransport final : public HttpTransport {
       if (nl == std::string::npos) nl = r.body.size();
       if (action) {
         auto v = parse_json(std::string_view(r.body).substr(start, nl - start));
-        r.ids.push_back(v->as_object().find("create")->as_object().find("_id")->as_string());
+        r.ids.push_back(v->as_object().at("create").as_object().at("_id").as_string());
       }
       action = !action;
       start = nl + 1;

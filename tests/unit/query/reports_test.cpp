@@ -151,8 +151,8 @@ TEST(TopReport, CommandLinePrintsTableAndJson) {
   ASSERT_TRUE(json) << out;
   ASSERT_EQ(json->as_array().size(), 1u);
   const Object& c = json->as_array()[0].as_object();
-  EXPECT_EQ(c.find("count")->as_int(), 2);
-  EXPECT_DOUBLE_EQ(c.find("p95_s")->as_double(), 0.03);
+  EXPECT_EQ(c.at("count").as_int(), 2);
+  EXPECT_DOUBLE_EQ(c.at("p95_s").as_double(), 0.03);
   out.clear();
   std::vector<std::string_view> table{"top", "--store", store};
   ASSERT_EQ(query_main(table, out, err), 0) << err;

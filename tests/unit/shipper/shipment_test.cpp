@@ -32,13 +32,13 @@ TEST_P(MailVector, ReproducedByteForByte) {
   auto json = parse_json(*json_text);
   ASSERT_TRUE(json.has_value()) << json.error().message;
   const Object& v = json->as_object();
-  auto str = [&](const char* key) { return v.find(key)->as_string(); };
-  auto num = [&](const char* key) { return static_cast<uint64_t>(v.find(key)->as_int()); };
+  auto str = [&](const char* key) { return v.at(key).as_string(); };
+  auto num = [&](const char* key) { return static_cast<uint64_t>(v.at(key).as_int()); };
 
   auto log = read_small_file(k_vectors / str("log"));
   ASSERT_TRUE(log.has_value());
   std::optional<std::string> key;
-  if (!v.find("key")->is_null()) {
+  if (!v.at("key").is_null()) {
     auto k = read_small_file(k_vectors / str("key"));
     ASSERT_TRUE(k.has_value());
     key = *k;
@@ -62,7 +62,7 @@ TEST_P(MailVector, ReproducedByteForByte) {
   part.number = static_cast<uint32_t>(num("part"));
   part.offset = num("offset");
   bool source_changed = false;
-  for (const auto& flag : v.find("flags")->as_array()) {
+  for (const auto& flag : v.at("flags").as_array()) {
     if (flag.as_string() == k_flag_begins_inside_entry) part.begins_inside_entry = true;
     else if (flag.as_string() == k_flag_ends_inside_entry) part.ends_inside_entry = true;
     else if (flag.as_string() == k_flag_source_changed) source_changed = true;
