@@ -15,7 +15,13 @@ int64_t now_us() {
 Result<void> IngestLedger::ensure_schema(SqliteDb& db) {
   // WAL lets logpost-query read while we write; FULL makes every commit
   // survive a power loss, which is what allows moving the mail out of new/.
-  auto r = db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  // The page size only takes effect in a new, empty database (it is set
+  // before WAL mode, which fixes it): 8 KiB pages hold ~11 access-log event
+  // rows instead of ~5, so less of each page is left unused and the WAL and
+  // checkpoint make half the write calls for the same rows. (16 KiB pages
+  // save a little more CPU on large batches but make every small
+  // transaction, e.g. a lingering daemon's, write twice the WAL bytes.)
+  auto r = db.exec("PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
   if (!r) return r;
   return db.exec(R"sql(
 CREATE TABLE IF NOT EXISTS mails(

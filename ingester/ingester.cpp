@@ -159,7 +159,7 @@ Result<MailOutcome> Ingester::ingest_mail(const std::string& name) {
       return MailOutcome::quarantined;
     }
     part = std::move(*verified);
-  }  // the raw mail is freed here: only the attachment stays in memory
+  }  // the raw mail is freed here: only the attachment (or the text) stays in memory
 
   const ShipmentHeaders& h = part->headers;
   const BatchSource source{name, h.shipment_id, h.part};

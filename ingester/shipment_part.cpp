@@ -101,6 +101,11 @@ Result<VerifiedPart> verify_shipment_part(std::string_view raw_mail, const Verif
     ++entries;
   };
   uint64_t length = 0;
+  // A small enough part is kept decompressed for read_part_events(). The
+  // declared length (checked against the limit above) sizes it once; a
+  // stream longer than declared stops being kept and fails below anyway.
+  const bool keep = h.length <= policy.keep_text_max;
+  if (keep) part.text.reserve(h.length);
   // Line logs: an entry is a line, so counting newlines gives LogSplitter's
   // count without a callback per line (this pass is on the hot path).
   const bool lines = part.kind != LogKind::mysql_slow;
@@ -108,6 +113,7 @@ Result<VerifiedPart> verify_shipment_part(std::string_view raw_mail, const Verif
   auto r = gunzip_stream(part.attachment, limit, [&](std::string_view chunk) {
     sha.update(chunk);
     length += chunk.size();
+    if (keep && length <= h.length) part.text.append(chunk);
     if (lines) {
       entries += static_cast<uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
       last_was_newline = chunk.back() == '\n';
@@ -135,6 +141,12 @@ Result<VerifiedPart> verify_shipment_part(std::string_view raw_mail, const Verif
     return fail(ErrorCode::data, "entry count " + std::to_string(entries - banners) + " (+" + std::to_string(banners) +
                                      " banners) != X-Logpost-Entries " + std::to_string(h.entries));
   part.banners = banners;
+  if (keep) {
+    part.has_text = true;
+    std::string().swap(part.attachment);  // only the text is read from here on
+  } else {
+    std::string().swap(part.text);
+  }
   return part;
 }
 
@@ -144,8 +156,32 @@ Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_
   PartEventCounts counts;
   const bool begins_cut = has_flag(h, k_flag_begins_inside_entry);
   const bool ends_cut = has_flag(h, k_flag_ends_inside_entry);
-  const std::string dataset(log_kind_dataset(part.kind));
-  const std::string part_number = std::to_string(h.part);
+  // The provenance fields are the same for every event of the part: built
+  // once here, then each event is a copy (as many allocations as building
+  // it, without the member lookups) with its message and offset filled in.
+  Event proto{std::string()};
+  {
+    Object& f = proto.fields();
+    Object host;
+    host.set("name", h.host);
+    f.set("host", std::move(host));
+    Object logpost;
+    logpost.set("tenant", h.tenant);
+    logpost.set("shipment_id", h.shipment_id);
+    logpost.set("part", static_cast<int64_t>(h.part));
+    f.set("logpost", std::move(logpost));
+    Object file;
+    file.set("path", h.source);
+    Object log;
+    log.set("file", std::move(file));
+    log.set("offset", int64_t{0});
+    f.set("log", std::move(log));
+    Object event;
+    event.set("dataset", std::string(log_kind_dataset(part.kind)));
+    event.set("timezone", h.timezone);
+    f.set("event", std::move(event));
+    proto.set_timestamp_us(part.created_us);
+  }
 
   // One entry is held back so the last one of the part can be tagged when it
   // was cut by the shipper's part boundary.
@@ -173,34 +209,10 @@ Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     uint64_t offset = h.offset + e.offset;
 
-    Event ev{std::string(text)};
+    Event ev = proto;
     Object& f = ev.fields();
-    f.reserve(6);
-    // Objects sized up front: one allocation each, not one per growth.
-    Object host;
-    host.reserve(1);
-    host.set("name", h.host);
-    f.set("host", std::move(host));
-    Object logpost;
-    logpost.reserve(3);
-    logpost.set("tenant", h.tenant);
-    logpost.set("shipment_id", h.shipment_id);
-    logpost.set("part", static_cast<int64_t>(h.part));
-    f.set("logpost", std::move(logpost));
-    Object file;
-    file.reserve(1);
-    file.set("path", h.source);
-    Object log;
-    log.reserve(2);
-    log.set("file", std::move(file));
-    log.set("offset", offset);
-    f.set("log", std::move(log));
-    Object event;
-    event.reserve(4);  // dataset, timezone, and room for what pipelines add (duration)
-    event.set("dataset", dataset);
-    event.set("timezone", h.timezone);
-    f.set("event", std::move(event));
-    ev.set_timestamp_us(part.created_us);
+    *f.find("message") = Value(std::string(text));
+    *f.find("log")->as_object().find("offset") = Value(offset);
     ev.set_id(event_id(h.shipment_id, offset));
     if (e.continues || e.continuation) {
       ev.add_tag(k_tag_entry_split);
@@ -215,11 +227,16 @@ Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_
   };
 
   LogSplitter splitter(part.kind, max_entry_bytes);
-  auto r = gunzip_stream(part.attachment, h.length + 1, [&](std::string_view chunk) {
-    if (failed) splitter.feed(chunk, on_entry);
-  });
-  if (!failed) return tl::unexpected(failed.error());
-  if (!r) return tl::unexpected(r.error());  // verified before: only a changed buffer gets here
+  if (part.has_text) {
+    splitter.feed(part.text, on_entry);
+    if (!failed) return tl::unexpected(failed.error());
+  } else {
+    auto r = gunzip_stream(part.attachment, h.length + 1, [&](std::string_view chunk) {
+      if (failed) splitter.feed(chunk, on_entry);
+    });
+    if (!failed) return tl::unexpected(failed.error());
+    if (!r) return tl::unexpected(r.error());  // verified before: only a changed buffer gets here
+  }
   splitter.finish(on_entry);
   if (held && ends_cut) {
     held->add_tag(k_tag_cut_entry);

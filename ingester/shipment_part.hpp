@@ -13,8 +13,7 @@
 //   them, server banners either included or not; pieces of a cut entry count
 //   once).
 //
-// read_part_events() decompresses again (bounded memory: the decompressed
-// part is never held whole) and calls `on_event` for every entry, banners
+// read_part_events() calls `on_event` for every entry, banners
 // skipped and counted. Each event carries the provenance fields documented
 // in docs/ingester.md and the deterministic id
 // "<shipment_id>-<offset of its first byte in the source file>".
@@ -25,7 +24,11 @@
 // Errors: verification failures are ErrorCode::data / ::signature /
 // ::too_large with a reason fit for the quarantine note. read_part_events()
 // returns the first error `on_event` returned (it stops there).
-// Cost: verification and reading are each one gunzip pass of the part.
+// Cost: a part of at most VerifyPolicy::keep_text_max decompressed bytes is
+// decompressed once: verification keeps the text (and drops the gzip bytes)
+// for read_part_events(). A larger part is decompressed again by
+// read_part_events() (bounded memory: it is never held whole). Either way
+// the events are the same.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -47,11 +50,16 @@ struct VerifyPolicy {
   bool accept_unknown_tenants = false;
   uint64_t max_part_bytes = 1ull << 30;
   uint64_t max_entry_bytes = 4ull << 20;
+  // Largest decompressed part kept in memory between verification and
+  // reading (0: always decompress twice).
+  uint64_t keep_text_max = 16ull << 20;
 };
 
 struct VerifiedPart {
   ShipmentHeaders headers;
-  std::string attachment;  // gzip bytes
+  std::string attachment;  // gzip bytes (empty when has_text)
+  std::string text;        // the decompressed part, when has_text
+  bool has_text = false;
   LogKind kind = LogKind::raw;
   int64_t created_us = 0;
   bool signed_ok = false;  // a signature was present and verified

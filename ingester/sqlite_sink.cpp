@@ -32,7 +32,9 @@ const ColumnField k_dataset{"event", "dataset"}, k_tenant{"logpost", "tenant"}, 
     k_rows_sent{"mysql", "slowlog", "rows_sent"}, k_rows_examined{"mysql", "slowlog", "rows_examined"},
     k_user{"user", "name"}, k_schema{"mysql", "slowlog", "schema"};
 
-const Value* field(const Event& ev, const ColumnField& f) {
+// `dotted`: whether the event has a top-level name with a dot at all (most
+// have none: then the second lookup is skipped).
+const Value* lookup_field(const Event& ev, const ColumnField& f, bool dotted) {
   const Object* obj = &ev.fields();
   const Value* v = nullptr;
   for (auto seg : f.segments) {
@@ -40,16 +42,24 @@ const Value* field(const Event& ev, const ColumnField& f) {
     if (!v) break;
     obj = v->is_object() ? &v->as_object() : nullptr;
   }
-  if (v) return v;
+  if (v || !dotted) return v;
   return ev.fields().find(f.dotted);
 }
+
+bool has_dotted_name(const Event& ev) {
+  for (const auto& [name, value] : ev.fields())
+    if (name.find('.') != std::string::npos) return true;
+  return false;
+}
+
+// The bind_* helpers below leave a parameter unbound for NULL: they are used
+// on a statement just reset, whose parameters are all NULL.
 
 // Binds a field as text: strings without a copy (the event outlives the
 // step), numbers and booleans printed; absent, null, objects and arrays NULL.
 void bind_field_text(SqliteStatement& st, int index, const Value* v, std::string& scratch) {
-  if (!v || v->is_null() || v->is_object() || v->is_array()) {
-    st.bind_null(index);
-  } else if (v->is_string()) {
+  if (!v || v->is_null() || v->is_object() || v->is_array()) return;
+  if (v->is_string()) {
     st.bind_text_nocopy(index, v->as_string());
   } else {
     scratch = v->to_text();
@@ -71,11 +81,54 @@ std::optional<double> number_of(const Value* v) {
 
 void bind_opt_int(SqliteStatement& st, int index, std::optional<double> v) {
   if (v) st.bind_int(index, static_cast<int64_t>(std::llround(*v)));
-  else st.bind_null(index);
 }
 void bind_opt_double(SqliteStatement& st, int index, std::optional<double> v) {
   if (v) st.bind_double(index, *v);
-  else st.bind_null(index);
+}
+
+constexpr std::string_view k_insert_columns =
+    "INSERT INTO events(id, ts_us, dataset, tenant, host, shipment_id, part, log_offset, fingerprint, digest, "
+    "duration_ns, lock_time_sec, rows_sent, rows_examined, user_name, schema_name, mail_name, doc) VALUES";
+constexpr int k_columns = 18;
+
+// "INSERT ... VALUES(?,...),(?,...)... ON CONFLICT(id) DO NOTHING" for
+// `rows` rows: parameter k_columns * row + column + 1.
+std::string insert_sql(size_t rows) {
+  std::string sql(k_insert_columns);
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ",(";
+    for (int c = 0; c < k_columns; ++c) sql += c == 0 ? "?" : ",?";
+    sql += ')';
+  }
+  sql += " ON CONFLICT(id) DO NOTHING";
+  return sql;
+}
+
+// Binds one event's row at parameters base+1 .. base+k_columns of a
+// statement just reset. `doc` is bound without a copy: it must stay
+// unchanged until the statement is reset.
+void bind_row(SqliteStatement& st, int base, const Event& ev, std::string_view mail_name, const std::string& doc,
+              std::string& scratch) {
+  const bool dotted = has_dotted_name(ev);
+  auto field = [&](const ColumnField& f) { return lookup_field(ev, f, dotted); };
+  st.bind_text_nocopy(base + 1, ev.id());
+  if (auto ts = ev.timestamp_us()) st.bind_int(base + 2, *ts);
+  bind_field_text(st, base + 3, field(k_dataset), scratch);
+  bind_field_text(st, base + 4, field(k_tenant), scratch);
+  bind_field_text(st, base + 5, field(k_host), scratch);
+  bind_field_text(st, base + 6, field(k_shipment), scratch);
+  bind_opt_int(st, base + 7, number_of(field(k_part)));
+  bind_opt_int(st, base + 8, number_of(field(k_offset)));
+  bind_field_text(st, base + 9, field(k_fingerprint), scratch);
+  bind_field_text(st, base + 10, field(k_digest), scratch);
+  bind_opt_int(st, base + 11, number_of(field(k_duration)));
+  bind_opt_double(st, base + 12, number_of(field(k_lock)));
+  bind_opt_int(st, base + 13, number_of(field(k_rows_sent)));
+  bind_opt_int(st, base + 14, number_of(field(k_rows_examined)));
+  bind_field_text(st, base + 15, field(k_user), scratch);
+  bind_field_text(st, base + 16, field(k_schema), scratch);
+  st.bind_text_nocopy(base + 17, mail_name);
+  st.bind_text_nocopy(base + 18, doc);
 }
 
 }  // namespace
@@ -112,8 +165,12 @@ CREATE INDEX IF NOT EXISTS events_slow_digest ON events(digest) WHERE fingerprin
 )sql");
 }
 
-SqliteSink::SqliteSink(SqliteDb db, SqliteStatement insert, SqliteStatement mail)
-    : m_db(std::move(db)), m_insert(std::move(insert)), m_mail(std::move(mail)) {}
+SqliteSink::SqliteSink(SqliteDb db, SqliteStatement insert, SqliteStatement insert_many, SqliteStatement mail)
+    : m_db(std::move(db)),
+      m_insert(std::move(insert)),
+      m_insert_many(std::move(insert_many)),
+      m_mail(std::move(mail)),
+      m_docs(k_rows_per_insert) {}
 
 Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const std::filesystem::path& path, int busy_timeout_ms) {
   auto db = SqliteDb::open(path, SqliteDb::Mode::read_write_create, busy_timeout_ms);
@@ -124,68 +181,93 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::open(const std::filesystem::path
   // all over it: a 64 MiB page cache keeps it in memory (bounded RSS).
   r = db->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
   if (!r) return tl::unexpected(r.error());
-  auto insert = db->prepare(
-      "INSERT INTO events(id, ts_us, dataset, tenant, host, shipment_id, part, log_offset, fingerprint, digest, "
-      "duration_ns, lock_time_sec, rows_sent, rows_examined, user_name, schema_name, mail_name, doc) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18) ON CONFLICT(id) DO NOTHING");
+  auto insert = db->prepare(insert_sql(1));
   if (!insert) return tl::unexpected(insert.error());
+  auto insert_many = db->prepare(insert_sql(k_rows_per_insert));
+  if (!insert_many) return tl::unexpected(insert_many.error());
   auto mail = db->prepare(
       "INSERT INTO mails(name, shipment_id, part, events, batches) VALUES(?1, ?2, ?3, ?4, 1) "
       "ON CONFLICT(name) DO UPDATE SET events = events + ?4, batches = batches + 1");
   if (!mail) return tl::unexpected(mail.error());
-  return std::unique_ptr<SqliteSink>(new SqliteSink(std::move(*db), std::move(*insert), std::move(*mail)));
+  return std::unique_ptr<SqliteSink>(
+      new SqliteSink(std::move(*db), std::move(*insert), std::move(*insert_many), std::move(*mail)));
+}
+
+Result<void> SqliteSink::insert_one(const Event& ev, std::string_view mail_name, ItemOutcome& outcome) {
+  SqliteStatement& st = m_insert;
+  st.reset();  // before the document changes: the previous row bound it without a copy
+  std::string& doc = m_docs[0];
+  doc.clear();
+  append_json(doc, ev);
+  bind_row(st, 0, ev, mail_name, doc, m_scratch);
+  auto r = st.run();
+  if (!r) {
+    // Data errors concern this one event (e.g. larger than SQLite's
+    // limit); anything else (locked, full, read-only) concerns the batch.
+    if (r.error().code != ErrorCode::data) return r;
+    outcome = {ItemStatus::rejected, r.error().message};
+    return {};
+  }
+  outcome = {ItemStatus::delivered, {}};
+  return {};
 }
 
 Result<std::vector<ItemOutcome>> SqliteSink::write(std::span<const Event> events, const BatchSources& sources) {
   auto tx = SqliteTransaction::begin(m_db);
   if (!tx) return tl::unexpected(tx.error());
   std::vector<ItemOutcome> outcomes(events.size());
-  std::string scratch;
-  // Slices are in event order: walk them alongside the events.
+  // The rows to insert, in event order, with their mail (slices are in event
+  // order: walked alongside the events).
+  struct Row {
+    size_t index;
+    std::string_view mail_name;
+  };
+  std::vector<Row> rows;
+  rows.reserve(events.size());
   const auto& slices = sources.slices();
   size_t slice = 0;
   for (size_t i = 0; i < events.size(); ++i) {
-    const Event& ev = events[i];
     while (slice < slices.size() && slices[slice].end <= i) ++slice;
     const BatchSource* source =
         slice < slices.size() && slices[slice].begin <= i ? &slices[slice].source : nullptr;
-    if (ev.id().empty()) {
+    if (events[i].id().empty()) {
       outcomes[i] = {ItemStatus::rejected, "event has no id"};
       continue;
     }
-    SqliteStatement& st = m_insert;
-    st.reset();  // before m_doc changes: the previous row bound it without a copy
-    m_doc.clear();
-    append_json(m_doc, ev);
-    st.bind_text_nocopy(1, ev.id());
-    if (auto ts = ev.timestamp_us()) st.bind_int(2, *ts);
-    bind_field_text(st, 3, field(ev, k_dataset), scratch);
-    bind_field_text(st, 4, field(ev, k_tenant), scratch);
-    bind_field_text(st, 5, field(ev, k_host), scratch);
-    bind_field_text(st, 6, field(ev, k_shipment), scratch);
-    bind_opt_int(st, 7, number_of(field(ev, k_part)));
-    bind_opt_int(st, 8, number_of(field(ev, k_offset)));
-    bind_field_text(st, 9, field(ev, k_fingerprint), scratch);
-    bind_field_text(st, 10, field(ev, k_digest), scratch);
-    bind_opt_int(st, 11, number_of(field(ev, k_duration)));
-    bind_opt_double(st, 12, number_of(field(ev, k_lock)));
-    bind_opt_int(st, 13, number_of(field(ev, k_rows_sent)));
-    bind_opt_int(st, 14, number_of(field(ev, k_rows_examined)));
-    bind_field_text(st, 15, field(ev, k_user), scratch);
-    bind_field_text(st, 16, field(ev, k_schema), scratch);
-    st.bind_text_nocopy(17, source ? std::string_view(source->mail_name) : std::string_view());
-    st.bind_text_nocopy(18, m_doc);
-    auto r = st.run();
-    if (!r) {
-      // Data errors concern this one event (e.g. larger than SQLite's
-      // limit); anything else (locked, full, read-only) concerns the batch.
-      if (r.error().code == ErrorCode::data) {
-        outcomes[i] = {ItemStatus::rejected, r.error().message};
-        continue;
-      }
-      return tl::unexpected(r.error());
+    rows.push_back({i, source ? std::string_view(source->mail_name) : std::string_view()});
+  }
+
+  // Full groups of k_rows_per_insert rows go in one statement: SQLite's
+  // per-statement work (opening a cursor on the table and each of its
+  // indexes, halting, resetting) is then shared by the group. Rows keep
+  // their order, so they get the rowids one statement per row would give.
+  size_t pos = 0;
+  for (; pos + k_rows_per_insert <= rows.size(); pos += k_rows_per_insert) {
+    SqliteStatement& st = m_insert_many;
+    st.reset();  // before the documents change: they are bound without a copy
+    for (size_t k = 0; k < k_rows_per_insert; ++k) {
+      const Event& ev = events[rows[pos + k].index];
+      m_docs[k].clear();
+      append_json(m_docs[k], ev);
+      bind_row(st, static_cast<int>(k) * k_columns, ev, rows[pos + k].mail_name, m_docs[k], m_scratch);
     }
-    outcomes[i] = {ItemStatus::delivered, {}};
+    auto r = st.run();
+    if (r) {
+      for (size_t k = 0; k < k_rows_per_insert; ++k) outcomes[rows[pos + k].index] = {ItemStatus::delivered, {}};
+      continue;
+    }
+    if (r.error().code != ErrorCode::data) return tl::unexpected(r.error());
+    // SQLite refused one of the group's rows and undid the whole statement
+    // (statement rollback; the transaction stays): one row at a time finds
+    // which, and stores the others.
+    for (size_t k = 0; k < k_rows_per_insert; ++k) {
+      auto one = insert_one(events[rows[pos + k].index], rows[pos + k].mail_name, outcomes[rows[pos + k].index]);
+      if (!one) return tl::unexpected(one.error());
+    }
+  }
+  for (; pos < rows.size(); ++pos) {
+    auto one = insert_one(events[rows[pos].index], rows[pos].mail_name, outcomes[rows[pos].index]);
+    if (!one) return tl::unexpected(one.error());
   }
   for (const auto& s : slices) {
     size_t end = std::min(s.end, events.size());

@@ -20,6 +20,9 @@
 // every mail of the batch is counted in the `mails` table (events of this
 // batch, batches += 1) in the same transaction. WAL,
 // synchronous=FULL: when write() returns, the batch is durable.
+// Cost: rows go in k_rows_per_insert per statement (one row at a time for
+// the remainder, and for a group in which SQLite refused a row); the
+// document is encoded once per event into a reused buffer.
 // Failure mapping: locked/busy, disk full, I/O error -> Error temporary
 // (whole batch retried); read-only database -> Error permanent (the core
 // stops); an event SQLite refuses (too big) -> that item rejected.
@@ -29,6 +32,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/sqlite_db.hpp"
 #include "ingester/sink.hpp"
@@ -47,11 +53,20 @@ class SqliteSink final : public Sink {
   static Result<void> ensure_schema(SqliteDb& db);
 
  private:
-  SqliteSink(SqliteDb db, SqliteStatement insert, SqliteStatement mail);
+  // Rows per multi-row INSERT (18 parameters each: 576 stays under the
+  // 999-parameter limit of old SQLite builds).
+  static constexpr size_t k_rows_per_insert = 32;
+
+  SqliteSink(SqliteDb db, SqliteStatement insert, SqliteStatement insert_many, SqliteStatement mail);
+  // Inserts one event; a row SQLite refuses (data error) sets `outcome` to
+  // rejected and returns success, any other failure is returned.
+  Result<void> insert_one(const Event& ev, std::string_view mail_name, ItemOutcome& outcome);
   SqliteDb m_db;
-  SqliteStatement m_insert;
+  SqliteStatement m_insert;       // one row
+  SqliteStatement m_insert_many;  // k_rows_per_insert rows
   SqliteStatement m_mail;
-  std::string m_doc;  // reused encoding buffer
+  std::vector<std::string> m_docs;  // reused encoding buffers, one per row of m_insert_many
+  std::string m_scratch;            // numbers bound as text (copied by SQLite)
 };
 
 }  // namespace logpost::ingester

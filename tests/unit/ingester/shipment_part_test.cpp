@@ -162,6 +162,63 @@ TEST(ShipmentPart, SameSourceBytesGiveSameIdsWhateverThePartSplit) {
   EXPECT_EQ(ids_whole, ids_split);
 }
 
+// Each event as text: its id, then its document (tags, fields, message).
+std::vector<std::string> event_texts(const VerifiedPart& part, uint64_t max_entry) {
+  std::vector<std::string> out;
+  for (auto& e : events_of(part, max_entry)) {
+    std::string text = e.id() + " ";
+    append_json(text, e);
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+TEST(ShipmentPart, KeptTextAndASecondDecompressionGiveTheSameEvents) {
+  // A small part is decompressed once (verification keeps the text); with
+  // keep_text_max 0 it is decompressed again when read. Same events either
+  // way: cut and split tags, banners, a last line without its newline.
+  std::string access = k_access + std::string(3000, 'y') + "\n" + "192.0.2.9 - - last line without newline";
+  std::string slow =
+      "/usr/sbin/mariadbd, Version: 10.11.6-MariaDB-log (Debian 12). started with:\n"
+      "Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n"
+      "Time                 Id Command    Argument\n"
+      "# Time: 2026-11-21T06:00:00.000000Z\n"
+      "# Query_time: 1.5  Lock_time: 0.0 Rows_sent: 1  Rows_examined: 10\n"
+      "SELECT 1;\n";
+  TestMailSpec access_spec;
+  access_spec.flags = {"begins-inside-entry", "ends-inside-entry"};
+  access_spec.entries = 5;
+  TestMailSpec slow_spec;
+  slow_spec.kind = "mysql-slow";
+  slow_spec.entries = 1;
+  for (const auto& [spec, text] : {std::pair{access_spec, access}, std::pair{slow_spec, slow}}) {
+    SCOPED_TRACE(spec.kind);
+    std::string mail = make_test_mail(spec, text);
+    auto kept = verify_shipment_part(mail, policy());
+    VerifyPolicy twice_policy = policy();
+    twice_policy.keep_text_max = 0;
+    auto twice = verify_shipment_part(mail, twice_policy);
+    ASSERT_TRUE(kept) << kept.error().message;
+    ASSERT_TRUE(twice) << twice.error().message;
+    EXPECT_TRUE(kept->has_text);
+    EXPECT_EQ(kept->text, text);
+    EXPECT_TRUE(kept->attachment.empty());
+    EXPECT_FALSE(twice->has_text);
+    EXPECT_FALSE(twice->attachment.empty());
+    auto a = event_texts(*kept, 2048);
+    auto b = event_texts(*twice, 2048);
+    EXPECT_FALSE(a.empty());
+    EXPECT_EQ(a, b);
+  }
+  // Just above the limit: not kept.
+  VerifyPolicy tight = policy();
+  tight.keep_text_max = access.size() - 1;
+  auto big = verify_shipment_part(make_test_mail(access_spec, access), tight);
+  ASSERT_TRUE(big) << big.error().message;
+  EXPECT_FALSE(big->has_text);
+  EXPECT_EQ(event_texts(*big, 2048).size(), 6u);  // 5 entries, the 3000-byte one in 2 pieces
+}
+
 TEST(ShipmentPart, MissingSignatureIsRefusedWhenRequired) {
   TestMailSpec spec;
   spec.key.reset();

@@ -132,5 +132,100 @@ TEST(SqliteSink, ABatchOfSeveralMailsRecordsEachEventsOwnMail) {
   EXPECT_EQ(**db->query_int("SELECT SUM(batches) FROM mails"), 3);
 }
 
+// New stores get 8 KiB pages (fewer, fuller pages for ~700-byte rows); the
+// page size of an existing store is left as it is.
+TEST(SqliteSink, NewStoresUse8KiBPagesAndExistingOnesKeepTheirs) {
+  logpost::testing::TempMaildir dir;
+  { ASSERT_TRUE(SqliteSink::open(dir.store())); }
+  auto db = SqliteDb::open(dir.store(), SqliteDb::Mode::read_only);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(**db->query_int("PRAGMA page_size"), 8192);
+  std::filesystem::path old_store = dir.store().parent_path() / "old.sqlite";
+  {
+    auto old = SqliteDb::open(old_store, SqliteDb::Mode::read_write_create);
+    ASSERT_TRUE(old);
+    ASSERT_TRUE(old->exec("PRAGMA page_size=4096; CREATE TABLE t(x);"));
+  }
+  { ASSERT_TRUE(SqliteSink::open(old_store)); }
+  auto reopened = SqliteDb::open(old_store, SqliteDb::Mode::read_only);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(**reopened->query_int("PRAGMA page_size"), 4096);
+  EXPECT_EQ(**reopened->query_int("SELECT COUNT(*) FROM events"), 0);
+}
+
+// Rows in insertion order: "id duration_ns mail_name".
+std::vector<std::string> stored_rows(const std::filesystem::path& store) {
+  std::vector<std::string> got;
+  auto db = SqliteDb::open(store, SqliteDb::Mode::read_only);
+  EXPECT_TRUE(db);
+  if (!db) return got;
+  auto rows = db->prepare("SELECT id, duration_ns, mail_name FROM events ORDER BY rowid");
+  EXPECT_TRUE(rows);
+  if (!rows) return got;
+  for (auto more = rows->step(); more && *more; more = rows->step())
+    got.push_back(rows->column_text(0) + " " + rows->column_text(1) + " " + rows->column_text(2));
+  return got;
+}
+
+// Batches are inserted several rows per statement: a batch that is not a
+// multiple of the group size, with mails changing inside a group, keeps
+// every event's own columns, its mail and the batch order.
+TEST(SqliteSink, ABatchLargerThanAnInsertGroupStoresEveryEventInOrder) {
+  logpost::testing::TempMaildir dir;
+  auto sink = SqliteSink::open(dir.store());
+  ASSERT_TRUE(sink);
+  std::vector<Event> events;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 75; ++i) {
+    std::string id = "s-" + std::to_string(1000 - i);  // ids not in text order
+    events.push_back(slow_event(id, i));
+    expected.push_back(id + " " + std::to_string(i) + " " + (i < 40 ? "mail-a" : "mail-b"));
+  }
+  BatchSources sources;
+  sources.add(BatchSource{"mail-a", "ship-a", 1}, 0, 40);
+  sources.add(BatchSource{"mail-b", "ship-b", 1}, 40, 75);
+  for (int round = 0; round < 2; ++round) {  // the second time: all present, all delivered
+    auto out = (*sink)->write(events, sources);
+    ASSERT_TRUE(out) << out.error().message;
+    ASSERT_EQ(out->size(), 75u);
+    for (const auto& o : *out) EXPECT_EQ(o.status, ItemStatus::delivered);
+  }
+  EXPECT_EQ(stored_rows(dir.store()), expected);
+}
+
+// A row SQLite refuses (here a trigger raising ABORT, as a too-big row
+// would) undoes its whole multi-row statement: the sink then stores that
+// group one row at a time, so only the refused event is rejected.
+TEST(SqliteSink, ARefusedRowInAnInsertGroupIsRejectedAloneAndTheRestStored) {
+  logpost::testing::TempMaildir dir;
+  auto sink = SqliteSink::open(dir.store());
+  ASSERT_TRUE(sink);
+  {
+    auto db = SqliteDb::open(dir.store(), SqliteDb::Mode::read_write);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.id LIKE 'bad-%' "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by test'); END;"));
+  }
+  std::vector<Event> events;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 70; ++i) {
+    bool bad = i == 5 || i == 66;  // one in a full group, one in the remainder
+    std::string id = (bad ? "bad-" : "s-") + std::to_string(i);
+    events.push_back(slow_event(id, i));
+    if (!bad) expected.push_back(id + " " + std::to_string(i) + " m");
+  }
+  auto out = (*sink)->write(events, BatchSource{"m", "s", 1});
+  ASSERT_TRUE(out) << out.error().message;
+  ASSERT_EQ(out->size(), 70u);
+  for (size_t i = 0; i < out->size(); ++i) {
+    bool bad = i == 5 || i == 66;
+    EXPECT_EQ((*out)[i].status, bad ? ItemStatus::rejected : ItemStatus::delivered) << i;
+    if (bad) {
+      EXPECT_NE((*out)[i].reason.find("refused by test"), std::string::npos) << (*out)[i].reason;
+    }
+  }
+  EXPECT_EQ(stored_rows(dir.store()), expected);
+}
+
 }  // namespace
 }  // namespace logpost::ingester
