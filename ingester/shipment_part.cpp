@@ -211,8 +211,10 @@ Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_
 
     Event ev = proto;
     Object& f = ev.fields();
-    *f.find("message") = Value(std::string(text));
-    *f.find("log")->as_object().find("offset") = Value(offset);
+    // Members of the prototype: operator[] finds them (and would create
+    // them, were the prototype ever to lack one).
+    f["message"] = Value(std::string(text));
+    f["log"].as_object()["offset"] = Value(offset);
     ev.set_id(event_id(h.shipment_id, offset));
     if (e.continues || e.continuation) {
       ev.add_tag(k_tag_entry_split);
