@@ -137,8 +137,9 @@ constexpr size_t k_prefetch_far = 8;
 constexpr size_t k_prefetch_near = 4;
 
 void prefetch_members(const Object& object) {
+  if (object.empty()) return;
   const char* p = reinterpret_cast<const char*>(&*object.begin());
-  const char* end = reinterpret_cast<const char*>(&*object.end());
+  const char* const end = p + object.size() * sizeof(Member);
   for (; p < end; p += 64) __builtin_prefetch(p);
 }
 

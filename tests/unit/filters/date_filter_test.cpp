@@ -79,7 +79,9 @@ TEST(DateFilter, PerEventTimeZone) {
             R"({"t":"2024-07-01 12:00","tz":"Mars/Olympus","tags":["_dateparsefailure"]})");
 }
 
-TEST(DateFilter, YearlessFormatsUseTheInjectedClock) {
+// date { match => ["t", "MMM dd HH:mm:ss"] timezone => "UTC" }: a format
+// without a year, so it reads the injected clock.
+PluginBlock yearless_date_block() {
   PluginBlock block;
   block.name = "date";
   OptionValue match;
@@ -92,8 +94,12 @@ TEST(DateFilter, YearlessFormatsUseTheInjectedClock) {
   OptionValue zone;
   zone.string = "UTC";
   block.options = {{"match", match}, {"timezone", zone}};
+  return block;
+}
+
+TEST(DateFilter, YearlessFormatsUseTheInjectedClock) {
   auto now = *parse_timestamp_us("2027-01-01T00:05:00Z");
-  auto filter = make_date_filter_with_clock(block, BuildContext{}, [now] { return now; });
+  auto filter = make_date_filter_with_clock(yearless_date_block(), BuildContext{}, [now] { return now; });
   ASSERT_TRUE(filter) << filter.error().message;
   Event e;
   e.set("t", Value("Dec 31 23:59:58"));
@@ -127,20 +133,8 @@ TEST(DateFilter, RepeatedTextsGiveTheSameAnswersAsFreshParses) {
 }
 
 TEST(DateFilter, ClockDependentFormatsAreParsedAfreshEachTime) {
-  PluginBlock block;
-  block.name = "date";
-  OptionValue match;
-  match.kind = OptionValue::Kind::array;
-  for (const char* s : {"t", "MMM dd HH:mm:ss"}) {
-    OptionValue v;
-    v.string = s;
-    match.array.push_back(v);
-  }
-  OptionValue zone;
-  zone.string = "UTC";
-  block.options = {{"match", match}, {"timezone", zone}};
   int64_t now = *parse_timestamp_us("2027-01-01T00:05:00Z");
-  auto filter = make_date_filter_with_clock(block, BuildContext{}, [&now] { return now; });
+  auto filter = make_date_filter_with_clock(yearless_date_block(), BuildContext{}, [&now] { return now; });
   ASSERT_TRUE(filter) << filter.error().message;
   Event first;
   first.set("t", Value("Dec 31 23:59:58"));
