@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "common/atomic_file.hpp"
@@ -120,13 +122,17 @@ TEST(BuiltinPipelines, MysqlSlowEveryGeneratedEntryGetsAClass) {
 }
 
 // Access logs: the GeoIP database is MaxMind's test database from ../shared,
-// installed under the name the pipelines expect.
+// linked under the name the pipelines expect. One directory per process:
+// ctest runs these tests in parallel processes, and a shared file being
+// rewritten by one while another maps it made the reader fail.
 std::filesystem::path geoip_dir() {
   const auto test_db = std::filesystem::path(LOGPOST_SHARED_DIR) / "corpus/geoip/GeoLite2-City-Test.mmdb";
   if (!std::filesystem::exists(test_db)) return {};
-  const auto dir = std::filesystem::path(LOGPOST_BINARY_DIR) / "builtin_pipelines_test_geoip";
+  const auto dir =
+      std::filesystem::path(LOGPOST_BINARY_DIR) / ("builtin_pipelines_test_geoip-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::filesystem::copy_file(test_db, dir / "GeoLite2-City.mmdb", std::filesystem::copy_options::overwrite_existing);
+  const auto link = dir / "GeoLite2-City.mmdb";
+  if (!std::filesystem::is_symlink(link)) std::filesystem::create_symlink(std::filesystem::absolute(test_db), link);
   return dir;
 }
 
