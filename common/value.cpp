@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 #include "common/json.hpp"
 
@@ -30,6 +31,11 @@ Value& Object::set(std::string_view key, Value value) {
 
 Value& Object::add_absent(std::string_view key, Value value) {
   m_members.emplace_back(std::string(key), std::move(value));
+  return m_members.back().second;
+}
+
+Value& Object::add_absent(std::string_view key) {
+  m_members.emplace_back(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple());
   return m_members.back().second;
 }
 

@@ -38,6 +38,9 @@ class Object {
   // Appends a member the caller knows is absent (it just looked): set()
   // without its search. Adding a key twice breaks the object's invariant.
   Value& add_absent(std::string_view key, Value value);
+  // The same with a null value to fill in place (Value::assign_*): no
+  // temporary Value to move and destroy.
+  Value& add_absent(std::string_view key);
   // Removes a member; returns whether it existed.
   bool erase(std::string_view key);
 
@@ -91,6 +94,14 @@ class Value {
   Array& as_array() { return std::get<Array>(m_v); }
   [[nodiscard]] const Object& as_object() const { return std::get<Object>(m_v); }
   Object& as_object() { return std::get<Object>(m_v); }
+
+  // In-place replacement by a string, an integer or an empty object: what
+  // `*this = Value(x)` does, without building, moving and destroying a
+  // temporary (hot paths that store many fields per event).
+  std::string& assign_string(std::string_view s) { return m_v.emplace<std::string>(s); }
+  void assign_int(int64_t v) { m_v.emplace<int64_t>(v); }
+  void assign_double(double v) { m_v.emplace<double>(v); }
+  Object& assign_object() { return m_v.emplace<Object>(); }
 
   // The value as text, the way Logstash interpolates %{field}: strings as
   // they are, numbers and booleans printed, arrays and objects as JSON.

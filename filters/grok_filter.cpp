@@ -1,5 +1,6 @@
 #include "filters/grok_filter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <string>
@@ -14,9 +15,9 @@ namespace logpost::filters {
 namespace {
 
 // Ruby's String#to_i: optional blanks and sign, then digits; 0 when none.
-Value to_integer(std::string_view s) {
+void store_integer(Value& slot, std::string_view s) {
   size_t i = s.find_first_not_of(" \t\n\v\f\r");
-  if (i == std::string_view::npos) return Value(int64_t{0});
+  if (i == std::string_view::npos) return slot.assign_int(0);
   s.remove_prefix(i);
   bool plus = !s.empty() && s[0] == '+';
   if (plus) s.remove_prefix(1);
@@ -24,26 +25,86 @@ Value to_integer(std::string_view s) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc::result_out_of_range) {
     // Too large for 64 bits: keep the magnitude as a double rather than lie.
-    return Value(std::strtod(std::string(s).c_str(), nullptr));
+    return slot.assign_double(std::strtod(std::string(s).c_str(), nullptr));
   }
-  if (ec != std::errc()) return Value(int64_t{0});
   (void)ptr;
-  return Value(v);
+  slot.assign_int(ec == std::errc() ? v : 0);
 }
 
 // Ruby's String#to_f: the longest numeric prefix, 0.0 when none.
-Value to_real(std::string_view s) {
+void store_real(Value& slot, std::string_view s) {
   std::string copy(s);
   char* end = nullptr;
   double d = std::strtod(copy.c_str(), &end);
-  if (end == copy.c_str()) return Value(0.0);
-  return Value(d);
+  slot.assign_double(end == copy.c_str() ? 0.0 : d);
 }
+
+// A pattern's capture targets as a tree of objects to create, for the
+// common case where grok fills an event that holds none of its fields yet
+// (a message and provenance). Then every parent is new: it is created when
+// its first capture is stored, with room for exactly its children, and each
+// capture is appended to its parent without a single lookup. Storing
+// captures one by one through their paths cost more than matching them.
+// Built only when the targets are distinct, none is a prefix of another and
+// none is @timestamp: then storing into fresh objects gives exactly what the
+// general path gives, in the same member order.
+struct TargetLayout {
+  struct Parent {
+    int parent = -1;  // index into parents, or -1: the event's top level
+    std::string key;
+    size_t children = 0;
+  };
+  std::vector<Parent> parents;     // parents before their children
+  std::vector<int> leaf_parent;    // per capture: index into parents, or -1
+  std::vector<std::string> leaf_key;  // per capture: its last segment
+  std::vector<std::string> top_keys;  // the distinct top-level names
+  bool usable = false;
+
+  static TargetLayout build(const std::vector<FieldRef>& targets) {
+    TargetLayout layout;
+    std::vector<std::vector<std::string>> paths;
+    for (const auto& t : targets) {
+      if (t.is_timestamp() || t.path().segments().empty()) return layout;
+      paths.push_back(t.path().segments());
+    }
+    auto is_prefix = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+      return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+    };
+    for (size_t i = 0; i < paths.size(); ++i)
+      for (size_t j = 0; j < paths.size(); ++j)
+        if (i != j && is_prefix(paths[i], paths[j])) return layout;
+    for (const auto& path : paths) {
+      int parent = -1;
+      for (size_t k = 0; k + 1 <= path.size(); ++k) {
+        bool leaf = k + 1 == path.size();
+        int found = -2;
+        for (size_t p = 0; p < layout.parents.size() && !leaf; ++p)
+          if (layout.parents[p].parent == parent && layout.parents[p].key == path[k]) found = static_cast<int>(p);
+        if (found != -2) {
+          parent = found;
+          continue;
+        }
+        if (parent < 0) layout.top_keys.push_back(path[k]);
+        else ++layout.parents[static_cast<size_t>(parent)].children;
+        if (leaf) {
+          layout.leaf_parent.push_back(parent);
+          layout.leaf_key.push_back(path[k]);
+        } else {
+          layout.parents.push_back(Parent{parent, path[k], 0});
+          parent = static_cast<int>(layout.parents.size() - 1);
+        }
+      }
+    }
+    layout.usable = true;
+    return layout;
+  }
+};
 
 struct CompiledPattern {
   GrokExpression expression;
   std::vector<FieldRef> targets;  // one per capture
   std::vector<bool> overwrite;    // one per capture
+  TargetLayout layout;            // from targets
 };
 
 struct FieldMatch {
@@ -99,22 +160,62 @@ class GrokFilter final : public Filter {
   }
 
  private:
+  // Whether capture i stores anything (a capture that did not take part, or
+  // an empty one, stores only with keep_empty_captures).
+  [[nodiscard]] bool stores(size_t i) const {
+    std::string_view text = m_captures[i];
+    return m_keep_empty || !text.empty();
+  }
+  // Capture i's value, converted, into `slot` (null for a capture that did
+  // not take part).
+  void store(const CompiledPattern& pattern, size_t i, Value& slot) const {
+    std::string_view text = m_captures[i];
+    if (text.data() == nullptr) return;
+    switch (pattern.expression.captures()[i].type) {
+      case GrokCapture::Type::string: slot.assign_string(text); break;
+      case GrokCapture::Type::integer: store_integer(slot, text); break;
+      case GrokCapture::Type::real: store_real(slot, text); break;
+    }
+  }
+
+  // Stores the captures through pattern.layout when none of its top-level
+  // fields exists; false (nothing stored) otherwise.
+  bool apply_fresh(const CompiledPattern& pattern, Event& event) {
+    const TargetLayout& layout = pattern.layout;
+    Object& root = event.fields();
+    for (const auto& key : layout.top_keys)
+      if (root.find(key)) return false;
+    // Room for every member up front: no object created here moves while
+    // m_made points at it.
+    root.reserve(root.size() + layout.top_keys.size());
+    m_made.assign(layout.parents.size(), nullptr);
+    for (size_t i = 0; i < layout.leaf_parent.size(); ++i) {
+      if (!stores(i)) continue;
+      int p = layout.leaf_parent[i];
+      Object* parent = p < 0 ? &root : made_parent(layout, static_cast<size_t>(p), root);
+      store(pattern, i, parent->add_absent(layout.leaf_key[i]));
+    }
+    return true;
+  }
+
+  Object* made_parent(const TargetLayout& layout, size_t p, Object& root) {
+    if (m_made[p]) return m_made[p];
+    const auto& node = layout.parents[p];
+    Object* above = node.parent < 0 ? &root : made_parent(layout, static_cast<size_t>(node.parent), root);
+    Object& made = above->add_absent(node.key).assign_object();
+    made.reserve(node.children);
+    m_made[p] = &made;
+    return &made;
+  }
+
   void apply(const CompiledPattern& pattern, Event& event) {
+    if (pattern.layout.usable && apply_fresh(pattern, event)) return;
     const auto& captures = pattern.expression.captures();
     if (event.fields().size() < 8) event.fields().reserve(8 + captures.size() / 2);
     for (size_t i = 0; i < captures.size(); ++i) {
-      std::string_view text = m_captures[i];
+      if (!stores(i)) continue;
       Value value;
-      if (text.data() == nullptr) {
-        if (!m_keep_empty) continue;
-      } else {
-        if (text.empty() && !m_keep_empty) continue;
-        switch (captures[i].type) {
-          case GrokCapture::Type::string: value = Value(text); break;
-          case GrokCapture::Type::integer: value = to_integer(text); break;
-          case GrokCapture::Type::real: value = to_real(text); break;
-        }
-      }
+      store(pattern, i, value);
       const FieldRef& target = pattern.targets[i];
       if (target.is_timestamp()) {
         if (pattern.overwrite[i] || !event.timestamp_us()) target.set(event, std::move(value));
@@ -155,6 +256,7 @@ class GrokFilter final : public Filter {
   Value m_scratch_value;
   std::vector<std::string> m_texts;
   std::vector<std::string_view> m_captures;
+  std::vector<Object*> m_made;  // apply_fresh(): the parents created so far
 };
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
@@ -231,7 +333,7 @@ Result<std::unique_ptr<Filter>> make_grok_filter(const PluginBlock& block, const
         opts.error("match", expr.error().message);
         continue;
       }
-      CompiledPattern cp{std::move(*expr), {}, {}};
+      CompiledPattern cp{std::move(*expr), {}, {}, {}};
       bool good = true;
       for (const auto& capture : cp.expression.captures()) {
         std::string name = capture.name;
@@ -258,7 +360,9 @@ Result<std::unique_ptr<Filter>> make_grok_filter(const PluginBlock& block, const
         cp.targets.push_back(std::move(*capture_ref));
         cp.overwrite.push_back(replace);
       }
-      if (good) fm.patterns.push_back(std::move(cp));
+      if (!good) continue;
+      cp.layout = TargetLayout::build(cp.targets);
+      fm.patterns.push_back(std::move(cp));
     }
     fields.push_back(std::move(fm));
   }

@@ -101,6 +101,35 @@ TEST(GrokFilter, TypesTargetAndEmptyCaptures) {
             R"({"message":"ab"})");
 }
 
+
+// Captures go into new objects by a precomputed layout when none of the
+// pattern's top-level fields exists, and one by one through their paths
+// otherwise: both must give Logstash's result, in the same member order.
+TEST(GrokFilter, FreshAndExistingParentsStoreTheSameWay) {
+  // [a][x] does not take part: `a` is created by [a][z], after `b`.
+  const char* nested =
+      R"(grok { match => { "message" => "(?:x=%{WORD:[a][x]} )?%{WORD:[b][y]} %{INT:[a][z]:int} %{WORD:[b][c][d]}" } })";
+  EXPECT_EQ(run_one(nested, R"({"message":"one 2 three"})"),
+            R"({"message":"one 2 three","b":{"y":"one","c":{"d":"three"}},"a":{"z":2}})");
+  EXPECT_EQ(run_one(nested, R"({"message":"x=zero one 2 three"})"),
+            R"({"message":"x=zero one 2 three","a":{"x":"zero","z":2},"b":{"y":"one","c":{"d":"three"}}})");
+  // `b` exists: the general path merges into it, keeps its member first,
+  // and turns the existing string into an array.
+  EXPECT_EQ(run_one(nested, R"({"message":"one 2 three","b":{"y":"old"}})"),
+            R"({"message":"one 2 three","b":{"y":["old","one"],"c":{"d":"three"}},"a":{"z":2}})");
+  // A target that is a prefix of another, or twice the same target: the
+  // general path (the second capture into a string field makes an array).
+  EXPECT_EQ(run_one(R"(grok { match => { "message" => "%{WORD:[p]} %{WORD:[p]}" } })", R"({"message":"u v"})"),
+            R"({"message":"u v","p":["u","v"]})");
+  EXPECT_EQ(run_one(R"(grok { match => { "message" => "%{WORD:[p]} %{WORD:[p][q]}" } })", R"({"message":"u v"})"),
+            R"({"message":"u v","p":{"q":"v"}})");
+  // Empty captures create no parent unless kept.
+  EXPECT_EQ(run_one(R"(grok { match => { "message" => "a-%{DATA:[e][f]}-%{WORD:[g]}" } })", R"({"message":"a--c"})"),
+            R"({"message":"a--c","g":"c"})");
+  EXPECT_EQ(run_one(R"(grok { match => { "message" => "a-%{DATA:[e][f]}-%{WORD:[g]}" } keep_empty_captures => true })",
+                    R"({"message":"a--c"})"),
+            R"({"message":"a--c","e":{"f":""},"g":"c"})");
+}
 TEST(GrokFilter, NamedCapturesOnlyAndRawGroups) {
   EXPECT_EQ(run_one(R"cfg(grok { match => { "message" => "%{INT} (?<word>\w+)" } named_captures_only => false })cfg",
                     R"({"message":"7 up"})"),
