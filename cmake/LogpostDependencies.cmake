@@ -29,5 +29,7 @@ function(logpost_program_allocator target)
     # No direct references to it: keep the linker from dropping it.
     target_link_options(${target} PRIVATE "LINKER:--no-as-needed")
     target_link_libraries(${target} PRIVATE mimalloc)
+    # Its options (why: the file's comment).
+    target_sources(${target} PRIVATE "${PROJECT_SOURCE_DIR}/common/program_allocator.cpp")
   endif()
 endfunction()
