@@ -724,6 +724,22 @@ std::unique_ptr<Plan> build_engine(const std::vector<const Node*>& nodes, const 
   return plan;
 }
 
+// The one node of items [first, last) that consumes text, when every other
+// one is a zero-width assertion (^, $, \b, ...; not a flag setter, which
+// changes how what follows compiles): on a span known to match the run, that
+// node matches the whole span, so its own plan replaces an engine over the
+// run (`^(\S+)` is a capture, not an RE2 call with submatches). Null otherwise.
+const Node* sole_consuming_node(const std::vector<const Node*>& items, size_t first, size_t last) {
+  const Node* sole = nullptr;
+  for (size_t k = first; k < last; ++k) {
+    const Node* node = items[k];
+    if (node->kind == Node::Kind::empty && !node->flagged) continue;
+    if (sole) return nullptr;
+    sole = node;
+  }
+  return sole;
+}
+
 std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, const std::string& regex, bool& ok) {
   if (items.size() == 1 && items[0]->kind != Node::Kind::literal) return build_node(*items[0], regex, ok);
   auto plan = std::make_unique<Plan>();
@@ -761,9 +777,13 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
     if (run_start) {
       size_t stop = i;
       while (stop < n && !(items[stop]->kind == Node::Kind::literal && !items[stop]->quantified)) ++stop;
-      if (stop - i > 1)
-        plan->runs[i] = build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(i),
-                                                              items.begin() + static_cast<long>(stop)), regex, ok);
+      if (stop - i > 1) {
+        const Node* sole = sole_consuming_node(items, i, stop);
+        plan->runs[i] = sole ? build_node(*sole, regex, ok)
+                             : build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(i),
+                                                                     items.begin() + static_cast<long>(stop)),
+                                            regex, ok);
+      }
       plan->suffixes[i] =
           build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(i), items.end()), regex, ok);
     }
@@ -783,8 +803,9 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
       for (size_t i = run_begin; i + 1 < n; ++i) before |= items[i]->set;
       if (!before[inner[0]->byte]) {
         plan->tail_byte = inner[0]->byte;
-        if (n - 1 - run_begin == 1)
-          plan->tail_run = build_node(*items[run_begin], regex, ok);
+        const Node* sole = sole_consuming_node(items, run_begin, n - 1);
+        if (sole)
+          plan->tail_run = build_node(*sole, regex, ok);
         else
           plan->tail_run = build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(run_begin),
                                                                  items.end() - 1), regex, ok);
@@ -890,11 +911,18 @@ void describe(const Plan& plan, int depth, std::string& out) {
       break;
     case Plan::Kind::sequence:
       out += indent + "sequence\n";
-      for (const auto& item : plan.items) {
-        if (item.literal)
+      for (size_t i = 0; i < plan.items.size(); ++i) {
+        const auto& item = plan.items[i];
+        if (item.literal) {
           out += indent + "  literal '" + std::string(1, static_cast<char>(item.byte)) + "'" +
                  (item.forced ? " forced" : " counted") + "\n";
-        else describe(*item.plan, depth + 1, out);
+          continue;
+        }
+        if (plan.runs[i]) {  // what eval runs on the span up to the next literal
+          out += indent + "  run\n";
+          describe(*plan.runs[i], depth + 2, out);
+        }
+        describe(*item.plan, depth + 1, out);
       }
       if (plan.tail_run) out += indent + "  (trailing optional split at '" + std::string(1, static_cast<char>(plan.tail_byte)) + "')\n";
       break;

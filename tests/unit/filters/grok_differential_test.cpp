@@ -136,6 +136,25 @@ TEST(GrokDifferential, ApacheCorpus) {
   }
 }
 
+// A run of one capture between zero-width assertions (`^(\S+) `, `(\w+)$`)
+// is that capture on the run's span, not an RE2 call with submatches; the
+// results stay the reference's, including where ^ or $ cannot hold.
+TEST(GrokDifferential, AssertionsAroundOneCaptureNeedNoEngine) {
+  GrokLibrary lib = library(EcsMode::v1);
+  for (const char* pattern : {"^%{NOTSPACE:a} %{WORD:b}$", "^%{NOTSPACE:a} \\b%{WORD:b}\\b$",
+                              "%{INT:a}:^%{WORD:b}"}) {
+    auto expr = GrokExpression::compile(pattern, lib);
+    ASSERT_TRUE(expr) << expr.error().message;
+    ASSERT_TRUE(expr->has_fast_path()) << pattern;
+    EXPECT_EQ(expr->describe_fast_path().find("engine"), std::string::npos) << pattern << "\n"
+                                                                             << expr->describe_fast_path();
+    for (const char* input : {"GET index", "x GET index", "GET index x", "GET  index", "a:b c", "12:ab", "12:^ab",
+                              "GET ind\xc3\xa9x", "\xff\xfe w", "- -", " GET index"}) {
+      same_result(*expr, input);
+    }
+  }
+}
+
 // Random grok expressions (sequences of library references, literals and
 // optional/alternative groups) over inputs assembled from matching samples,
 // then mutated: exercises boundaries the hand-written cases miss.
