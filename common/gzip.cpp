@@ -85,10 +85,48 @@ struct GzipDecompressor::Impl {
   uint64_t out = 0;
   bool in_member = false;    // inside a gzip member (header seen, trailer not yet)
   bool saw_member = false;
+  // Output buffer of the sink-based write(): allocated on first use, never
+  // zero-filled (inflate writes it before it is read).
+  std::unique_ptr<char[]> buffer;
   explicit Impl(uint64_t max) : max_output(max) {
     if (inflateInit2(&zs, k_auto_window) != Z_OK) std::abort();
   }
   ~Impl() { inflateEnd(&zs); }
+
+  // The inflate loop of both write()s: `room()` gives where inflate may
+  // write k_chunk bytes, `take(produced)` receives what it wrote (and is
+  // told first, through `out`, whether the limit is exceeded).
+  template <class Room, class Take>
+  Result<void> run(std::string_view input, Room room, Take take) {
+    while (!input.empty()) {
+      std::string_view slice = input.substr(0, 1u << 30);
+      input.remove_prefix(slice.size());
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(slice.data()));
+      zs.avail_in = static_cast<uInt>(slice.size());
+      while (zs.avail_in > 0) {
+        in_member = true;
+        saw_member = true;
+        zs.next_out = reinterpret_cast<Bytef*>(room());
+        zs.avail_out = static_cast<uInt>(k_chunk);
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        size_t produced = k_chunk - zs.avail_out;
+        out += produced;
+        take(produced);
+        if (out > max_output)
+          return fail(ErrorCode::too_large,
+                      "gzip: decompressed size exceeds the limit of " + std::to_string(max_output) + " bytes");
+        if (rc == Z_STREAM_END) {
+          in_member = false;
+          inflateReset(&zs);  // a further member may follow
+          continue;
+        }
+        if (rc == Z_BUF_ERROR && produced == 0 && zs.avail_in == 0) break;
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+          return fail(ErrorCode::data, std::string("gzip: corrupt data: ") + (zs.msg ? zs.msg : "inflate failed"));
+      }
+    }
+    return {};
+  }
 };
 
 GzipDecompressor::GzipDecompressor(uint64_t max_output) : m_impl(std::make_unique<Impl>(max_output)) {}
@@ -97,37 +135,26 @@ GzipDecompressor::GzipDecompressor(GzipDecompressor&&) noexcept = default;
 GzipDecompressor& GzipDecompressor::operator=(GzipDecompressor&&) noexcept = default;
 
 Result<void> GzipDecompressor::write(std::string_view input, std::string& out) {
-  auto& zs = m_impl->zs;
-  while (!input.empty()) {
-    std::string_view slice = input.substr(0, 1u << 30);
-    input.remove_prefix(slice.size());
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(slice.data()));
-    zs.avail_in = static_cast<uInt>(slice.size());
-    while (zs.avail_in > 0) {
-      m_impl->in_member = true;
-      m_impl->saw_member = true;
-      size_t old = out.size();
-      out.resize(old + k_chunk);
-      zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-      zs.avail_out = static_cast<uInt>(k_chunk);
-      int rc = inflate(&zs, Z_NO_FLUSH);
-      size_t produced = k_chunk - zs.avail_out;
-      out.resize(old + produced);
-      m_impl->out += produced;
-      if (m_impl->out > m_impl->max_output)
-        return fail(ErrorCode::too_large, "gzip: decompressed size exceeds the limit of " +
-                                              std::to_string(m_impl->max_output) + " bytes");
-      if (rc == Z_STREAM_END) {
-        m_impl->in_member = false;
-        inflateReset(&zs);  // a further member may follow
-        continue;
-      }
-      if (rc == Z_BUF_ERROR && produced == 0 && zs.avail_in == 0) break;
-      if (rc != Z_OK && rc != Z_BUF_ERROR)
-        return fail(ErrorCode::data, std::string("gzip: corrupt data: ") + (zs.msg ? zs.msg : "inflate failed"));
-    }
-  }
-  return {};
+  size_t old = 0;
+  return m_impl->run(
+      input,
+      [&] {
+        old = out.size();
+        out.resize(old + k_chunk);
+        return out.data() + old;
+      },
+      [&](size_t produced) { out.resize(old + produced); });
+}
+
+Result<void> GzipDecompressor::write(std::string_view input, const OutputSink& on_output) {
+  Impl& impl = *m_impl;
+  if (!impl.buffer) impl.buffer.reset(new char[k_chunk]);
+  return impl.run(
+      input, [&] { return impl.buffer.get(); },
+      [&](size_t produced) {
+        // Bytes beyond the limit are not handed out: write() fails instead.
+        if (produced > 0 && impl.out <= impl.max_output) on_output(std::string_view(impl.buffer.get(), produced));
+      });
 }
 
 Result<void> GzipDecompressor::finish() const {

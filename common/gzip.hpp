@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,13 @@ class GzipDecompressor {
 
   // Feeds compressed bytes; appends what they decompress to onto `out`.
   Result<void> write(std::string_view input, std::string& out);
+  // Feeds compressed bytes; calls `on_output` with each piece (at most
+  // 64 KiB) they decompress to, a view into the decompressor's own buffer
+  // valid during the call. Nothing beyond the output limit is handed out.
+  // Cheaper than the string form when the caller consumes the output as it
+  // comes: no intermediate string, no zero-filling.
+  using OutputSink = std::function<void(std::string_view)>;
+  Result<void> write(std::string_view input, const OutputSink& on_output);
   // After the last input: an error unless the stream ended on a complete member.
   Result<void> finish() const;
   [[nodiscard]] uint64_t bytes_out() const;

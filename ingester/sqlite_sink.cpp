@@ -32,24 +32,63 @@ const ColumnField k_dataset{"event", "dataset"}, k_tenant{"logpost", "tenant"}, 
     k_rows_sent{"mysql", "slowlog", "rows_sent"}, k_rows_examined{"mysql", "slowlog", "rows_examined"},
     k_user{"user", "name"}, k_schema{"mysql", "slowlog", "schema"};
 
-// `dotted`: whether the event has a top-level name with a dot at all (most
-// have none: then the second lookup is skipped).
-const Value* lookup_field(const Event& ev, const ColumnField& f, bool dotted) {
-  const Object* obj = &ev.fields();
-  const Value* v = nullptr;
-  for (auto seg : f.segments) {
-    v = obj ? obj->find(seg) : nullptr;
-    if (!v) break;
-    obj = v->is_object() ? &v->as_object() : nullptr;
-  }
+// Where a column's nested path starts: the member reached by its first
+// `depth` segments (found once per event for all the columns sharing them).
+// Returns the field at the full path, else, when the event has a top-level
+// name with a dot at all (`dotted`; most have none), the member named by the
+// dotted path: the same answer as walking every segment from the top.
+const Value* lookup_field(const Event& ev, const Value* start, size_t depth, const ColumnField& f, bool dotted) {
+  const Value* v = start;
+  for (size_t i = depth; v && i < f.segments.size(); ++i)
+    v = v->is_object() ? v->as_object().find(f.segments[i]) : nullptr;
   if (v || !dotted) return v;
   return ev.fields().find(f.dotted);
 }
 
-bool has_dotted_name(const Event& ev) {
-  for (const auto& [name, value] : ev.fields())
-    if (name.find('.') != std::string::npos) return true;
-  return false;
+const Value* member_of(const Value* v, std::string_view name) {
+  return v && v->is_object() ? v->as_object().find(name) : nullptr;
+}
+
+// The top-level members the report columns start from, found in one pass
+// over the event's fields (keys are unique), which also tells whether any
+// top-level name has a dot.
+struct ColumnRoots {
+  const Value* event = nullptr;
+  const Value* logpost = nullptr;
+  const Value* host = nullptr;
+  const Value* log = nullptr;
+  const Value* mysql = nullptr;
+  const Value* user = nullptr;
+  bool dotted = false;
+};
+
+ColumnRoots find_column_roots(const Event& ev) {
+  ColumnRoots r;
+  for (const auto& [name, value] : ev.fields()) {
+    if (name.find('.') != std::string::npos) {
+      r.dotted = true;
+      continue;
+    }
+    switch (name.size()) {
+      case 3:
+        if (name == "log") r.log = &value;
+        break;
+      case 4:
+        if (name == "host") r.host = &value;
+        else if (name == "user") r.user = &value;
+        break;
+      case 5:
+        if (name == "event") r.event = &value;
+        else if (name == "mysql") r.mysql = &value;
+        break;
+      case 7:
+        if (name == "logpost") r.logpost = &value;
+        break;
+      default:
+        break;
+    }
+  }
+  return r;
 }
 
 // The bind_* helpers below leave a parameter unbound for NULL: they are used
@@ -109,24 +148,27 @@ std::string insert_sql(size_t rows) {
 // unchanged until the statement is reset.
 void bind_row(SqliteStatement& st, int base, const Event& ev, std::string_view mail_name, const std::string& doc,
               std::string& scratch) {
-  const bool dotted = has_dotted_name(ev);
-  auto field = [&](const ColumnField& f) { return lookup_field(ev, f, dotted); };
+  const ColumnRoots roots = find_column_roots(ev);
+  const Value* slowlog = member_of(roots.mysql, "slowlog");
+  auto field = [&](const Value* start, size_t depth, const ColumnField& f) {
+    return lookup_field(ev, start, depth, f, roots.dotted);
+  };
   st.bind_text_nocopy(base + 1, ev.id());
   if (auto ts = ev.timestamp_us()) st.bind_int(base + 2, *ts);
-  bind_field_text(st, base + 3, field(k_dataset), scratch);
-  bind_field_text(st, base + 4, field(k_tenant), scratch);
-  bind_field_text(st, base + 5, field(k_host), scratch);
-  bind_field_text(st, base + 6, field(k_shipment), scratch);
-  bind_opt_int(st, base + 7, number_of(field(k_part)));
-  bind_opt_int(st, base + 8, number_of(field(k_offset)));
-  bind_field_text(st, base + 9, field(k_fingerprint), scratch);
-  bind_field_text(st, base + 10, field(k_digest), scratch);
-  bind_opt_int(st, base + 11, number_of(field(k_duration)));
-  bind_opt_double(st, base + 12, number_of(field(k_lock)));
-  bind_opt_int(st, base + 13, number_of(field(k_rows_sent)));
-  bind_opt_int(st, base + 14, number_of(field(k_rows_examined)));
-  bind_field_text(st, base + 15, field(k_user), scratch);
-  bind_field_text(st, base + 16, field(k_schema), scratch);
+  bind_field_text(st, base + 3, field(roots.event, 1, k_dataset), scratch);
+  bind_field_text(st, base + 4, field(roots.logpost, 1, k_tenant), scratch);
+  bind_field_text(st, base + 5, field(roots.host, 1, k_host), scratch);
+  bind_field_text(st, base + 6, field(roots.logpost, 1, k_shipment), scratch);
+  bind_opt_int(st, base + 7, number_of(field(roots.logpost, 1, k_part)));
+  bind_opt_int(st, base + 8, number_of(field(roots.log, 1, k_offset)));
+  bind_field_text(st, base + 9, field(slowlog, 2, k_fingerprint), scratch);
+  bind_field_text(st, base + 10, field(slowlog, 2, k_digest), scratch);
+  bind_opt_int(st, base + 11, number_of(field(roots.event, 1, k_duration)));
+  bind_opt_double(st, base + 12, number_of(field(slowlog, 2, k_lock)));
+  bind_opt_int(st, base + 13, number_of(field(slowlog, 2, k_rows_sent)));
+  bind_opt_int(st, base + 14, number_of(field(slowlog, 2, k_rows_examined)));
+  bind_field_text(st, base + 15, field(roots.user, 1, k_user), scratch);
+  bind_field_text(st, base + 16, field(slowlog, 2, k_schema), scratch);
   st.bind_text_nocopy(base + 17, mail_name);
   st.bind_text_nocopy(base + 18, doc);
 }

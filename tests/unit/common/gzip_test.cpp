@@ -71,6 +71,46 @@ TEST(GzipTest, OutputLimitStopsAGzipBomb) {
   EXPECT_EQ(out.error().code, ErrorCode::too_large);
 }
 
+TEST(GzipTest, SinkFormHandsOutTheSameBytesInBoundedPieces) {
+  std::string input = sample(300000);
+  std::string two = gzip_compress(input) + gzip_compress("second member\n");
+  for (size_t step : {size_t{333}, size_t{1} << 20}) {
+    GzipDecompressor d;
+    std::string out;
+    size_t pieces = 0;
+    for (size_t i = 0; i < two.size(); i += step)
+      ASSERT_TRUE(d.write(std::string_view(two).substr(i, step), [&](std::string_view piece) {
+        EXPECT_FALSE(piece.empty());
+        EXPECT_LE(piece.size(), 64u * 1024);
+        out.append(piece);
+        ++pieces;
+      }));
+    ASSERT_TRUE(d.finish());
+    EXPECT_EQ(out, input + "second member\n") << step;
+    EXPECT_EQ(d.bytes_out(), out.size());
+    EXPECT_GE(pieces, input.size() / (64 * 1024));
+  }
+}
+
+TEST(GzipTest, SinkFormStopsAtTheLimitWithoutHandingOutMore) {
+  std::string zeros(50u << 20, '\0');
+  std::string bomb = gzip_compress(zeros, 9);
+  GzipDecompressor d(1u << 20);
+  uint64_t handed = 0;
+  auto r = d.write(bomb, [&](std::string_view piece) { handed += piece.size(); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::too_large);
+  EXPECT_LE(handed, 1u << 20);
+
+  GzipDecompressor corrupt;
+  std::string z = gzip_compress(sample(10000));
+  z[z.size() / 2] ^= 0x5a;
+  z[z.size() / 2 + 1] ^= 0x33;
+  r = corrupt.write(z, [](std::string_view) {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::data);
+}
+
 TEST(GzipTest, ResetStartsANewMember) {
   GzipCompressor c;
   std::string a, b;

@@ -79,6 +79,66 @@ TEST(ShipmentPart, GoodSignedMailBecomesEventsWithProvenance) {
   EXPECT_FALSE(e.has_tag(k_tag_cut_entry));
 }
 
+TEST(ShipmentPart, EventIdIsTheShipmentAndTheOffset) {
+  EXPECT_EQ(event_id("0504ce350e4068859fa80427a48f7627", 0), "0504ce350e4068859fa80427a48f7627-0");
+  EXPECT_EQ(event_id("s", 1234567), "s-1234567");
+  EXPECT_EQ(event_id("", UINT64_MAX), "-18446744073709551615");
+}
+
+TEST(ShipmentPart, EventDocumentKeepsItsMemberOrder) {
+  // The stored document: the members the copy of the prototype fills in by
+  // position (message, log.offset) at their places, tags last.
+  TestMailSpec spec;
+  spec.offset = 1000;
+  spec.flags = {"begins-inside-entry"};
+  ShipmentHeaders h;
+  auto part = verify_shipment_part(make_test_mail(spec, k_access, &h), policy());
+  ASSERT_TRUE(part) << part.error().message;
+  auto events = events_of(*part);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(to_json(events[0]),
+            "{\"@timestamp\":\"2026-11-21T06:25:01.000Z\",\"message\":" +
+                to_json(Value(k_access.substr(0, k_access.find('\n')))) + ",\"host\":{\"name\":\"db1.example.com\"},\"logpost\":{\"tenant\":\"acme\",\"shipment_id\":\"" +
+                h.shipment_id +
+                "\",\"part\":1},\"log\":{\"file\":{\"path\":\"/var/log/nginx/access.log.1\"},\"offset\":1000},"
+                "\"event\":{\"dataset\":\"nginx.access\",\"timezone\":\"Europe/Berlin\"},\"tags\":[\"_logpost_cut_entry\"]}");
+  EXPECT_EQ(events[2].message(), k_access.substr(k_access.rfind('\n', k_access.size() - 2) + 1,
+                                                 k_access.size() - k_access.rfind('\n', k_access.size() - 2) - 2));
+}
+
+TEST(ShipmentPart, LargePartCountsLinesAcrossDecompressedPieces) {
+  // Several 64 KiB pieces of decompressed text, lines crossing their
+  // boundaries; with and without a last newline.
+  std::string text;
+  std::vector<size_t> starts;
+  for (int i = 0; i < 6000; ++i) {
+    starts.push_back(text.size());
+    text += "192.0.2." + std::to_string(i % 250) + " - - \"GET /" + std::string(static_cast<size_t>(i % 97), 'p') +
+            " HTTP/1.1\" 200 " + std::to_string(i) + "\n";
+  }
+  ASSERT_GT(text.size(), 5u * 64 * 1024);
+  for (bool last_newline : {true, false}) {
+    SCOPED_TRACE(last_newline);
+    std::string content = last_newline ? text : text.substr(0, text.size() - 1);
+    for (uint64_t keep : {uint64_t{16} << 20, uint64_t{0}}) {
+      VerifyPolicy p = policy();
+      p.keep_text_max = keep;
+      ShipmentHeaders h;
+      auto part = verify_shipment_part(make_test_mail(TestMailSpec{}, content, &h), p);
+      ASSERT_TRUE(part) << part.error().message;
+      EXPECT_EQ(h.entries, 6000u);
+      auto events = events_of(*part);
+      ASSERT_EQ(events.size(), 6000u);
+      for (size_t i : {size_t{0}, size_t{1234}, size_t{5999}})
+        EXPECT_EQ(events[i].id(), h.shipment_id + "-" + std::to_string(starts[i]));
+    }
+    // One entry more or less than the lines is refused.
+    TestMailSpec off;
+    off.entries = 5999;
+    EXPECT_NE(verify_error(make_test_mail(off, content)).message.find("entry count"), std::string::npos);
+  }
+}
+
 TEST(ShipmentPart, CutEntriesAtPartBoundariesAreKeptAndTagged) {
   TestMailSpec spec;
   spec.flags = {"begins-inside-entry", "ends-inside-entry"};
