@@ -3,12 +3,58 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <cstring>
 
 namespace logpost::filters {
 
 using ByteSet = std::bitset<256>;
+
+// Piecewise validation's types (named, not anonymous: Plan holds them).
+namespace grok_validation {
+
+// A 7-bit byte set: validation runs on ASCII text only. A table, one load
+// per byte tested; `sole_absent`: the one ASCII byte not in the set, when
+// there is exactly one (`.` lacks only \n), so a run is a memchr.
+struct AsciiSet {
+  std::array<bool, 256> member{};
+  int sole_absent = -1;
+  void add(unsigned c) {
+    if (c < 0x80) member[c] = true;
+  }
+  [[nodiscard]] bool has(unsigned char c) const { return member[c]; }
+  void finish() {
+    int absent = 0;
+    for (unsigned c = 0; c < 0x80; ++c)
+      if (!member[c]) {
+        ++absent;
+        sole_absent = static_cast<int>(c);
+      }
+    if (absent != 1) sole_absent = -1;
+  }
+};
+
+// One element of a piece check: a run of bytes from `set` (min 0 or 1, at
+// most 1 or unbounded), an optional group (tried greedily, skipped when it
+// does not fit), or ^ / $.
+struct CheckElement {
+  enum class Kind { run, optional, line_start, line_end };
+  Kind kind = Kind::run;
+  AsciiSet set;
+  size_t min = 1;
+  bool unbounded = false;
+  std::vector<CheckElement> group;
+};
+
+struct PieceCheck {
+  std::vector<CheckElement> elements;
+};
+
+}  // namespace grok_validation
+using grok_validation::AsciiSet;
+using grok_validation::CheckElement;
+using grok_validation::PieceCheck;
 
 // How to recover the submatches of a piece of the expression once the span
 // it matched is known (see build_fast_path()).
@@ -55,6 +101,23 @@ struct GrokExpression::Plan {
   int tail_byte = -1;
   std::unique_ptr<Plan> tail_run;
   std::string source;  // the regex text, for describe_fast_path()
+
+  // Piecewise validation (GrokExpression::match on an expression anchored at
+  // both ends, ASCII text): a free piece, or a capture without inner
+  // captures, proves its span matches with `check` (a greedy walk over byte
+  // classes) or, when the piece is beyond it, with `check_re` (RE2, anchored
+  // on the span, no submatches).
+  std::unique_ptr<PieceCheck> check;
+  std::unique_ptr<re2::RE2> check_re;
+  // sequence: for a run that is one consuming node between ^/$ assertions
+  // (runs[i] is that node's plan), the assertions: (after the node?, is $).
+  // run_unsure[i]: the run has another zero-width assertion (\b...).
+  std::vector<std::vector<std::pair<bool, bool>>> run_asserts;
+  std::vector<bool> run_unsure;
+  std::vector<std::pair<bool, bool>> tail_asserts;
+  bool tail_unsure = false;
+
+  [[nodiscard]] bool validates(std::string_view text, size_t begin, size_t end) const;
 };
 
 struct GrokExpression::Scratch {
@@ -650,6 +713,194 @@ void flatten(const std::vector<Node>& seq, std::vector<const Node*>& out) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Piecewise validation: checks built from the tree. Every check is sound: it
+// accepts a span only if the piece's regex matches it (on ASCII text). It
+// may reject a span that matches; callers then fall back to the DFA.
+
+bool is_ascii_punct(char d) {
+  return (d >= '!' && d <= '/') || (d >= ':' && d <= '@') || (d >= '[' && d <= '`') || (d >= '{' && d <= '~');
+}
+
+// An escape whose ASCII meaning parse_escape computes exactly.
+bool exact_escape(char d) { return is_ascii_punct(d) || std::strchr("dDwWsSntrf", d) != nullptr; }
+
+void add_ascii(const ByteSet& set, AsciiSet& out) {
+  for (unsigned c = 0; c < 0x80; ++c)
+    if (set[c]) out.add(c);
+}
+
+// The ASCII members of the one-character atom at re[i]: `.`, \d \D \w \W
+// \s \S, a punctuation or control escape, or a class made of ASCII
+// characters and such escapes (no \p, \x, octal, POSIX names: there
+// parse_class over-approximates). Returns the index after the atom, or npos
+// for any other form.
+size_t exact_ascii_atom(std::string_view re, size_t i, AsciiSet& out) {
+  size_t n = re.size();
+  char c = re[i];
+  if (c == '.') {  // RE2 without (?s): any character but \n
+    for (unsigned k = 0; k < 0x80; ++k)
+      if (k != '\n') out.add(k);
+    return i + 1;
+  }
+  if (c == '\\') {
+    if (i + 1 >= n || !exact_escape(re[i + 1])) return std::string_view::npos;
+    ByteSet set;
+    int value = -1;
+    bool empty = false;
+    size_t e = parse_escape(re, i, value, set, empty);
+    if (empty || value >= 0x80) return std::string_view::npos;
+    if (value >= 0) out.add(static_cast<unsigned>(value));
+    else add_ascii(set, out);
+    return e;
+  }
+  if (c != '[') return std::string_view::npos;
+  size_t j = i + 1;
+  if (j < n && re[j] == '^') ++j;
+  if (j < n && re[j] == ']') ++j;  // a leading ']' is a member
+  for (; j < n && re[j] != ']'; ++j) {
+    auto b = static_cast<unsigned char>(re[j]);
+    if (b >= 0x80 || b == '[') return std::string_view::npos;
+    if (b == '\\') {
+      if (j + 1 >= n || !exact_escape(re[j + 1])) return std::string_view::npos;
+      ++j;
+    }
+  }
+  ByteSet set;
+  size_t e = parse_class(re, i, set);
+  if (e == std::string_view::npos) return e;
+  add_ascii(set, out);
+  return e;
+}
+
+// "", "?", "*", "+" (each possibly lazy): the bounds of a run element.
+bool run_bounds(std::string_view quantifier, CheckElement& e) {
+  if (quantifier.size() == 2 && quantifier[1] == '?') quantifier.remove_suffix(1);
+  if (quantifier.empty()) { e.min = 1; e.unbounded = false; }
+  else if (quantifier == "?") { e.min = 0; e.unbounded = false; }
+  else if (quantifier == "*") { e.min = 0; e.unbounded = true; }
+  else if (quantifier == "+") { e.min = 1; e.unbounded = true; }
+  else return false;
+  return true;
+}
+
+bool add_check(const Node& node, const std::string& regex, std::vector<CheckElement>& out) {
+  std::string_view re(regex);
+  switch (node.kind) {
+    case Node::Kind::empty: {
+      if (node.flagged) return false;
+      std::string_view text = re.substr(node.begin, node.end - node.begin);
+      CheckElement e;
+      if (text == "^") e.kind = CheckElement::Kind::line_start;
+      else if (text == "$") e.kind = CheckElement::Kind::line_end;
+      else return false;  // \b, \B, \A, \z
+      out.push_back(std::move(e));
+      return true;
+    }
+    case Node::Kind::literal:
+    case Node::Kind::atom: {
+      CheckElement e;
+      size_t atom_end = exact_ascii_atom(re, node.begin, e.set);
+      if (atom_end == std::string_view::npos && node.kind == Node::Kind::literal && node.byte < 0x80 &&
+          static_cast<unsigned char>(re[node.begin]) < 0x80 && re[node.begin] != '\\') {
+        e.set.add(node.byte);  // a plain character
+        atom_end = node.begin + 1;
+      }
+      if (atom_end == std::string_view::npos || atom_end > node.end) return false;
+      if (!run_bounds(re.substr(atom_end, node.end - atom_end), e)) return false;
+      e.set.finish();
+      out.push_back(std::move(e));
+      return true;
+    }
+    case Node::Kind::group: {
+      if (node.flagged || node.alternatives.size() != 1) return false;
+      std::vector<CheckElement> inner;
+      for (const Node& child : node.alternatives[0])
+        if (!add_check(child, regex, inner)) return false;
+      if (!node.quantified) {
+        for (auto& e : inner) out.push_back(std::move(e));
+        return true;
+      }
+      if (!node.optional) return false;
+      CheckElement e;
+      e.kind = CheckElement::Kind::optional;
+      e.group = std::move(inner);
+      out.push_back(std::move(e));
+      return true;
+    }
+  }
+  return false;
+}
+
+std::unique_ptr<PieceCheck> build_check(const std::vector<const Node*>& nodes, const std::string& regex) {
+  auto check = std::make_unique<PieceCheck>();
+  for (const Node* n : nodes)
+    if (!add_check(*n, regex, check->elements)) return nullptr;
+  return check;
+}
+
+// A capturing group's content (the group itself is not quantified here).
+std::unique_ptr<PieceCheck> build_group_content_check(const Node& group, const std::string& regex) {
+  if (group.flagged || group.alternatives.size() != 1) return nullptr;
+  auto check = std::make_unique<PieceCheck>();
+  for (const Node& child : group.alternatives[0])
+    if (!add_check(child, regex, check->elements)) return nullptr;
+  return check;
+}
+
+// Greedy, without backtracking: true when the elements consume [pos, end)
+// up to some point (pos is advanced). A greedy parse is a parse, so success
+// proves a match; failure proves nothing.
+bool walk_check(const std::vector<CheckElement>& elements, std::string_view text, size_t& pos, size_t end) {
+  for (const auto& e : elements) {
+    switch (e.kind) {
+      case CheckElement::Kind::line_start:
+        if (pos != 0) return false;
+        break;
+      case CheckElement::Kind::line_end:
+        if (pos != text.size()) return false;
+        break;
+      case CheckElement::Kind::optional: {
+        size_t saved = pos;
+        if (!walk_check(e.group, text, pos, end)) pos = saved;
+        break;
+      }
+      case CheckElement::Kind::run: {
+        size_t start = pos;
+        if (e.unbounded && e.set.sole_absent >= 0) {  // ASCII text: everything up to that byte
+          const void* hit = std::memchr(text.data() + pos, e.set.sole_absent, end - pos);
+          pos = hit ? static_cast<size_t>(static_cast<const char*>(hit) - text.data()) : end;
+        } else if (e.unbounded) {
+          while (pos < end && e.set.has(static_cast<unsigned char>(text[pos]))) ++pos;
+        } else if (pos < end && e.set.has(static_cast<unsigned char>(text[pos]))) {
+          ++pos;
+        }
+        if (pos - start < e.min) return false;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+// The zero-width assertions of a run whose one consuming node is `sole`:
+// (after the node?, is it $). False when one of them is not ^ or $.
+bool run_assertions(const std::vector<const Node*>& items, size_t first, size_t last, const Node* sole,
+                    const std::string& regex, std::vector<std::pair<bool, bool>>& out) {
+  bool after = false;
+  for (size_t k = first; k < last; ++k) {
+    if (items[k] == sole) {
+      after = true;
+      continue;
+    }
+    std::string_view text = std::string_view(regex).substr(items[k]->begin, items[k]->end - items[k]->begin);
+    if (text == "^") out.emplace_back(after, false);
+    else if (text == "$") out.emplace_back(after, true);
+    else return false;
+  }
+  return true;
+}
+
 re2::RE2::Options re2_options(int64_t max_mem) {
   re2::RE2::Options options;
   options.set_log_errors(false);
@@ -714,6 +965,7 @@ std::unique_ptr<Plan> build_engine(const std::vector<const Node*>& nodes, const 
   for (const Node* n : nodes) captures += n->captures;
   if (captures == 0) {
     plan->kind = Plan::Kind::free;
+    plan->check = build_check(nodes, regex);
     return plan;
   }
   plan->kind = Plan::Kind::engine;
@@ -748,6 +1000,7 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
   for (const Node* n : items) captures += n->captures;
   if (captures == 0) {
     plan->kind = Plan::Kind::free;
+    plan->check = build_check(items, regex);
     return plan;
   }
   plan->kind = Plan::Kind::sequence;
@@ -757,6 +1010,8 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
   plan->items.resize(n);
   plan->runs.resize(n);
   plan->suffixes.resize(n);
+  plan->run_asserts.resize(n);
+  plan->run_unsure.resize(n, false);
   ByteSet run_set;
   for (size_t i = 0; i < n; ++i) {
     const Node& node = *items[i];
@@ -779,6 +1034,7 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
       while (stop < n && !(items[stop]->kind == Node::Kind::literal && !items[stop]->quantified)) ++stop;
       if (stop - i > 1) {
         const Node* sole = sole_consuming_node(items, i, stop);
+        if (sole) plan->run_unsure[i] = !run_assertions(items, i, stop, sole, regex, plan->run_asserts[i]);
         plan->runs[i] = sole ? build_node(*sole, regex, ok)
                              : build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(i),
                                                                      items.begin() + static_cast<long>(stop)),
@@ -804,9 +1060,10 @@ std::unique_ptr<Plan> build_sequence(const std::vector<const Node*>& items, cons
       if (!before[inner[0]->byte]) {
         plan->tail_byte = inner[0]->byte;
         const Node* sole = sole_consuming_node(items, run_begin, n - 1);
-        if (sole)
+        if (sole) {
+          plan->tail_unsure = !run_assertions(items, run_begin, n - 1, sole, regex, plan->tail_asserts);
           plan->tail_run = build_node(*sole, regex, ok);
-        else
+        } else
           plan->tail_run = build_engine(std::vector<const Node*>(items.begin() + static_cast<long>(run_begin),
                                                                  items.end() - 1), regex, ok);
       }
@@ -882,6 +1139,7 @@ std::unique_ptr<Plan> build_node(const Node& node, const std::string& regex, boo
     plan->capture = node.first_capture;
     plan->source = node_text(regex, self);
     if (node.captures > 1) plan->child = build_alternatives(node.alternatives, regex, ok);
+    else plan->check = build_group_content_check(node, regex);
     return plan;
   }
   return build_alternatives(node.alternatives, regex, ok);
@@ -931,6 +1189,61 @@ void describe(const Plan& plan, int depth, std::string& out) {
 
 }  // namespace
 
+namespace {
+
+// Gives every free piece and every capture without inner captures that has
+// no greedy check an RE2 test of its own text. False when one fails to
+// compile (the expression then never validates piecewise).
+bool prepare_validation(Plan& plan) {
+  bool ok = true;
+  bool leaf = plan.kind == Plan::Kind::free || (plan.kind == Plan::Kind::capture && !plan.child);
+  if (leaf && !plan.check) plan.check_re = compile_piece(plan.source, ok);
+  if (plan.child) ok = prepare_validation(*plan.child) && ok;
+  for (auto& a : plan.alternatives) ok = prepare_validation(*a.plan) && ok;
+  for (auto& item : plan.items)
+    if (item.plan) ok = prepare_validation(*item.plan) && ok;
+  for (auto& run : plan.runs)
+    if (run) ok = prepare_validation(*run) && ok;
+  if (plan.tail_run) ok = prepare_validation(*plan.tail_run) && ok;
+  return ok;
+}
+
+// Anchored at both ends (every match is the whole text) and free of flags
+// and of any (? construct but (?: and named groups: the conditions under
+// which match() may prove a match piece by piece, without the DFA.
+bool validates_piecewise(const std::vector<std::vector<Node>>& top, const std::string& regex) {
+  if (top.size() != 1) return false;
+  std::vector<const Node*> items;
+  flatten(top[0], items);
+  if (items.size() < 2) return false;
+  auto is = [&](const Node* n, std::string_view text) {
+    return n->kind == Node::Kind::empty && !n->flagged &&
+           std::string_view(regex).substr(n->begin, n->end - n->begin) == text;
+  };
+  if (!is(items.front(), "^") || !is(items.back(), "$")) return false;
+  for (size_t k = regex.find("(?"); k != std::string::npos; k = regex.find("(?", k + 2)) {
+    std::string_view rest = std::string_view(regex).substr(k + 2);
+    if (!rest.starts_with(':') && !rest.starts_with("P<")) return false;
+  }
+  return true;
+}
+
+bool text_is_ascii(std::string_view text) {
+  const char* p = text.data();
+  size_t n = text.size();
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    high |= word;
+  }
+  for (; i < n; ++i) high |= static_cast<unsigned char>(p[i]);
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
+}  // namespace
+
 void GrokExpression::build_fast_path() {
   TreeParser parser(m_regex);
   std::vector<std::vector<Node>> top;
@@ -942,16 +1255,43 @@ void GrokExpression::build_fast_path() {
   auto plan = build_alternatives(top, m_regex, ok);
   // A plan that is one engine over everything is the plain match again.
   if (!ok || plan->kind == Plan::Kind::engine) return;
+  m_validate_pieces = validates_piecewise(top, m_regex) && prepare_validation(*plan);
   m_plan = std::move(plan);
 }
 
+// A piece that captures nothing inside: its own check.
+bool GrokExpression::Plan::validates(std::string_view text, size_t begin, size_t end) const {
+  if (check) {
+    size_t pos = begin;
+    return walk_check(check->elements, text, pos, end) && pos == end;
+  }
+  return check_re && check_re->Match(re2::StringPiece(text.data(), text.size()), begin, end, re2::RE2::ANCHOR_BOTH,
+                                     nullptr, 0);
+}
+
+namespace {
+// The ^ / $ assertions around a run's one consuming node hold at the run's
+// ends.
+bool assertions_hold(const std::vector<std::pair<bool, bool>>& asserts, size_t text_size, size_t begin, size_t end) {
+  for (const auto& [after, is_end] : asserts) {
+    size_t at = after ? end : begin;
+    if (is_end ? at != text_size : at != 0) return false;
+  }
+  return true;
+}
+}  // namespace
+
+// validate: the span is not yet known to match `plan` (piecewise mode, see
+// match()); every piece then proves its span, and a false return means "no
+// proof", not "no match".
 bool GrokExpression::eval(const Plan& plan, std::string_view text, size_t begin, size_t end,
-                          std::vector<std::string_view>& out) const {
+                          std::vector<std::string_view>& out, bool validate) const {
   switch (plan.kind) {
-    case Plan::Kind::free: return true;
+    case Plan::Kind::free: return !validate || plan.validates(text, begin, end);
     case Plan::Kind::capture:
       out[static_cast<size_t>(plan.capture)] = text.substr(begin, end - begin);
-      return !plan.child || eval(*plan.child, text, begin, end, out);
+      if (plan.child) return eval(*plan.child, text, begin, end, out, validate);
+      return !validate || plan.validates(text, begin, end);
     case Plan::Kind::alternatives: {
       re2::StringPiece whole(text.data(), text.size());
       size_t last = plan.alternatives.size() - 1;
@@ -959,9 +1299,11 @@ bool GrokExpression::eval(const Plan& plan, std::string_view text, size_t begin,
         const auto& alt = plan.alternatives[i];
         bool matches;
         if (alt.is_literal) matches = text.substr(begin, end - begin) == alt.literal;
+        else if (i == last && validate) return eval(*alt.plan, text, begin, end, out, true);
         else if (i == last) matches = true;  // the span matched the whole group: the last one must
         else matches = alt.test->Match(whole, begin, end, re2::RE2::ANCHOR_BOTH, nullptr, 0);
-        if (matches) return eval(*alt.plan, text, begin, end, out);
+        // An exact test passed: the alternative's plan gets a span it matches.
+        if (matches) return eval(*alt.plan, text, begin, end, out, false);
       }
       return false;
     }
@@ -972,7 +1314,7 @@ bool GrokExpression::eval(const Plan& plan, std::string_view text, size_t begin,
       if (!take && !plan.lazy && !plan.never_empty)
         take = plan.re->Match(re2::StringPiece(text.data(), text.size()), begin, end, re2::RE2::ANCHOR_BOTH, nullptr, 0);
       if (!take) return begin == end;  // the group did not take part: its captures stay unset
-      return eval(*plan.child, text, begin, end, out);
+      return eval(*plan.child, text, begin, end, out, validate);
     }
     case Plan::Kind::engine: {
       auto& subs = m_scratch->subs;
@@ -986,7 +1328,7 @@ bool GrokExpression::eval(const Plan& plan, std::string_view text, size_t begin,
       }
       return true;
     }
-    case Plan::Kind::sequence: return eval_sequence(plan, text, begin, end, out);
+    case Plan::Kind::sequence: return eval_sequence(plan, text, begin, end, out, validate);
   }
   return false;
 }
@@ -1014,8 +1356,11 @@ size_t count_byte_up_to(std::string_view text, char c, size_t limit) {
 // c's as there are literal c items left: then every c is one of those
 // literals. Either way every parse has the boundary there, so the preferred
 // parse does too. When neither holds, RE2 takes the rest of the span.
+// In validate mode the same boundaries are taken: each rule holds in every
+// parse, so once every piece is proved on them, a parse exists and the
+// preferred one has them too.
 bool GrokExpression::eval_sequence(const Plan& plan, std::string_view text, size_t begin, size_t end,
-                                   std::vector<std::string_view>& out) const {
+                                   std::vector<std::string_view>& out, bool validate) const {
   size_t pos = begin;
   size_t run_start = 0;
   size_t n = plan.items.size();
@@ -1034,10 +1379,13 @@ bool GrokExpression::eval_sequence(const Plan& plan, std::string_view text, size
     if (!item.forced) {
       auto expected = static_cast<size_t>(item.same_literals_after);
       if (count_byte_up_to(text.substr(boundary, end - boundary), static_cast<char>(item.byte), expected) != expected)
-        return eval(*plan.suffixes[run_start], text, pos, end, out);
+        return eval(*plan.suffixes[run_start], text, pos, end, out, validate);  // an engine: proves itself
     }
     const Plan& run = plan.runs[run_start] ? *plan.runs[run_start] : *plan.items[run_start].plan;
-    if (!eval(run, text, pos, boundary, out)) return false;
+    if (validate && (plan.run_unsure[run_start] ||
+                     !assertions_hold(plan.run_asserts[run_start], text.size(), pos, boundary)))
+      return false;
+    if (!eval(run, text, pos, boundary, out, validate)) return false;
     pos = boundary + 1;
     run_start = i + 1;
   }
@@ -1045,10 +1393,15 @@ bool GrokExpression::eval_sequence(const Plan& plan, std::string_view text, size
     if (plan.tail_run && run_start + 1 < n) {
       size_t boundary = span.find(static_cast<char>(plan.tail_byte), pos);
       if (boundary == std::string_view::npos) boundary = end;
-      return eval(*plan.tail_run, text, pos, boundary, out) && eval(*plan.items[n - 1].plan, text, boundary, end, out);
+      if (validate && (plan.tail_unsure || !assertions_hold(plan.tail_asserts, text.size(), pos, boundary)))
+        return false;
+      return eval(*plan.tail_run, text, pos, boundary, out, validate) &&
+             eval(*plan.items[n - 1].plan, text, boundary, end, out, validate);
     }
     const Plan& run = plan.runs[run_start] ? *plan.runs[run_start] : *plan.items[run_start].plan;
-    return eval(run, text, pos, end, out);
+    if (validate && (plan.run_unsure[run_start] || !assertions_hold(plan.run_asserts[run_start], text.size(), pos, end)))
+      return false;
+    return eval(run, text, pos, end, out, validate);
   }
   return pos == end;
 }
@@ -1056,6 +1409,13 @@ bool GrokExpression::eval_sequence(const Plan& plan, std::string_view text, size
 bool GrokExpression::match(std::string_view text, std::vector<std::string_view>& out) const {
   if (!m_plan) return match_reference(text, out);
   out.assign(m_captures.size(), std::string_view());
+  // Anchored at both ends, the match can only be the whole text: proving
+  // each piece on the plan's boundaries replaces the DFA pass over the line
+  // (ASCII only, where the checks' byte classes are exact).
+  if (m_validate_pieces && text_is_ascii(text)) {
+    if (eval(*m_plan, text, 0, text.size(), out, true)) return true;
+    out.assign(m_captures.size(), std::string_view());
+  }
   // The DFA alone finds the span (no submatches asked for): first anchored
   // at 0, the common case, which needs one forward pass; else a search.
   re2::StringPiece whole(text.data(), text.size());
@@ -1064,7 +1424,7 @@ bool GrokExpression::match(std::string_view text, std::vector<std::string_view>&
       !m_re->Match(whole, 0, text.size(), re2::RE2::UNANCHORED, &span, 1))
     return false;
   auto begin = static_cast<size_t>(span.data() - text.data());
-  if (eval(*m_plan, text, begin, begin + span.size(), out)) return true;
+  if (eval(*m_plan, text, begin, begin + span.size(), out, false)) return true;
   // Unreachable if the boundary arguments hold; stay correct regardless.
   return match_reference(text, out);
 }
@@ -1084,6 +1444,7 @@ bool GrokExpression::match_reference(std::string_view text, std::vector<std::str
 
 std::string GrokExpression::describe_fast_path() const {
   std::string out;
+  if (m_validate_pieces) out += "piecewise validation (anchored at both ends; ASCII text)\n";
   if (m_plan) describe(*m_plan, 0, out);
   return out;
 }

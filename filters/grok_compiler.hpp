@@ -102,15 +102,17 @@ class GrokExpression {
  private:
   GrokExpression();
   void build_fast_path();
-  bool eval(const Plan& plan, std::string_view text, size_t begin, size_t end, std::vector<std::string_view>& out) const;
+  bool eval(const Plan& plan, std::string_view text, size_t begin, size_t end, std::vector<std::string_view>& out,
+            bool validate) const;
   bool eval_sequence(const Plan& plan, std::string_view text, size_t begin, size_t end,
-                     std::vector<std::string_view>& out) const;
+                     std::vector<std::string_view>& out, bool validate) const;
 
   std::string m_pattern;
   std::string m_regex;
   std::vector<GrokCapture> m_captures;
   std::unique_ptr<re2::RE2> m_re;
   std::unique_ptr<Plan> m_plan;  // null: no fast path
+  bool m_validate_pieces = false;  // m_plan can prove a match without the DFA (match())
   struct Scratch;
   std::unique_ptr<Scratch> m_scratch;  // re2::StringPiece arrays reused by match()
 };

@@ -158,7 +158,13 @@ TEST(GrokDifferential, AssertionsAroundOneCaptureNeedNoEngine) {
 // Random grok expressions (sequences of library references, literals and
 // optional/alternative groups) over inputs assembled from matching samples,
 // then mutated: exercises boundaries the hand-written cases miss.
-TEST(GrokDifferential, RandomExpressions) {
+enum class Anchoring { random, both_ends };
+
+// Returns {expressions with a fast path, piecewise-validated ones, inputs matched}.
+struct RandomRun {
+  size_t fast = 0, piecewise = 0, matched = 0;
+};
+RandomRun random_expressions(Anchoring anchoring, uint32_t seed) {
   struct Piece {
     const char* pattern;  // %s = capture name
     std::vector<const char*> samples;
@@ -184,9 +190,9 @@ TEST(GrokDifferential, RandomExpressions) {
     }
     return out;
   };
-  std::mt19937 rng(424242);
+  std::mt19937 rng(seed);
   GrokLibrary lib = library(EcsMode::v1);
-  size_t fast = 0, matched = 0;
+  RandomRun run;
   for (int round = 0; round < 300; ++round) {
     std::string pattern;
     std::vector<std::vector<std::string>> sample_sets;
@@ -205,22 +211,74 @@ TEST(GrokDifferential, RandomExpressions) {
         sample_sets.emplace_back(p.samples.begin(), p.samples.end());
       }
     }
-    if (rng() % 4 == 0) pattern = "^" + pattern;
-    if (rng() % 4 == 0) pattern += "$";
+    bool both = anchoring == Anchoring::both_ends;
+    if (both || rng() % 4 == 0) pattern = "^" + pattern;
+    if (both || rng() % 4 == 0) pattern += "$";
     auto expr = GrokExpression::compile(pattern, lib);
-    ASSERT_TRUE(expr) << pattern << ": " << expr.error().message;
-    fast += expr->has_fast_path();
+    EXPECT_TRUE(expr) << pattern << ": " << expr.error().message;
+    if (!expr) return run;
+    run.fast += expr->has_fast_path();
+    run.piecewise += expr->describe_fast_path().starts_with("piecewise validation");
     for (int t = 0; t < 20; ++t) {
-      std::string input = rng() % 3 == 0 ? "prefix " : "";
+      std::string input = !both && rng() % 3 == 0 ? "prefix " : "";
       for (const auto& set : sample_sets) input += set[rng() % set.size()];
-      if (rng() % 3 == 0) input += " trailer";
-      matched += same_result(*expr, input);
+      if (!both && rng() % 3 == 0) input += " trailer";
+      run.matched += same_result(*expr, input);
       same_result(*expr, mutate(input, rng));
-      if (::testing::Test::HasFailure()) return;
+      // Bytes the piecewise checks must not take for ASCII: a newline (not
+      // matched by .), a high byte (falls back to the DFA).
+      std::string odd = input;
+      if (!odd.empty()) odd[rng() % odd.size()] = rng() % 2 ? '\n' : '\xe9';
+      same_result(*expr, odd);
+      if (::testing::Test::HasFailure()) return run;
     }
   }
-  EXPECT_GT(fast, 150u);     // most random expressions take the fast path
-  EXPECT_GT(matched, 1000u);  // and the inputs do match often
+  return run;
+}
+
+TEST(GrokDifferential, RandomExpressions) {
+  RandomRun run = random_expressions(Anchoring::random, 424242);
+  EXPECT_GT(run.fast, 150u);     // most random expressions take the fast path
+  EXPECT_GT(run.matched, 1000u);  // and the inputs do match often
+}
+
+// Anchored at both ends, matches are proved piece by piece without the DFA
+// (ASCII text): the same results as one RE2 match, on matching inputs, their
+// mutations, and inputs with a newline or a non-ASCII byte.
+TEST(GrokDifferential, AnchoredExpressionsValidatedPiecewise) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    RandomRun run = random_expressions(Anchoring::both_ends, seed);
+    EXPECT_GT(run.piecewise, 150u);  // most take the piecewise path
+    EXPECT_GT(run.matched, 1000u);
+  }
+}
+
+// The checks' byte classes on their own: each pattern agrees with RE2 on
+// inputs at the edges of its classes.
+TEST(GrokDifferential, PiecewiseChecksAgreeWithRe2OnClassEdges) {
+  GrokLibrary lib = library(EcsMode::v1);
+  const char* const patterns[] = {
+      "^%{NOTSPACE:a} %{DATA:b}$",
+      "^(?<a>[^\\s,\"]+) (?<b>[+-]?[0-9]+)(?: (?<c>.*))?$",
+      "^(?<a>\\w+)-(?<b>[]a-c]*)-(?<c>[^]x]+)$",
+      "^(?<a>[\\t ]*)x(?<b>\\S*)y(?<c>\\D+)$",
+      "^(?<a>[a-z]{2,3}) (?<b>\\d+)$",  // {n,m}: RE2 checks that piece
+      "^(?<a>\\bfoo\\b) (?<b>\\S+)$",  // \\b: RE2 checks that piece
+      "^(?<a>x(?:ab)?c)$",                 // an optional group that fails half-way
+      "^(?<a>x$)y$", "^x(?<a>^y)$",          // ^ and $ inside a piece
+      "^%{INT:a}:^%{WORD:b}$", "^%{WORD:a}$ %{WORD:b}$",  // ^ and $ around a capture
+  };
+  const char* const inputs[] = {
+      "abc def", "abc ", "abc", " abc", "a,b 12", "ab +12 rest", "ab -1", "ab 1x", "a\"b 3",
+      "w1-]ab-zz", "w1--q", "w1-a-]", "\t x!!y12", "x y1", "xyQ", "foo bar", "foo  bar", "ab 12",
+      "abcd 1", "abc\n12", "ab\t12", "abc def\n", "a\x01b 2", "xac", "xabc", "xc", "xy", "12:ab", "ab cd",
+  };
+  for (const char* pattern : patterns) {
+    auto expr = GrokExpression::compile(pattern, lib);
+    ASSERT_TRUE(expr) << pattern << ": " << expr.error().message;
+    EXPECT_TRUE(expr->describe_fast_path().starts_with("piecewise validation")) << pattern;
+    for (const char* input : inputs) same_result(*expr, input);
+  }
 }
 
 }  // namespace
