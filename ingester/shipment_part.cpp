@@ -167,7 +167,7 @@ Result<VerifiedPart> verify_shipment_part(std::string_view raw_mail, const Verif
 }
 
 Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_entry_bytes,
-                                         const EventCallback& on_event) {
+                                         const EventCallback& on_event, std::vector<Event>* spare) {
   const ShipmentHeaders& h = part.headers;
   PartEventCounts counts;
   const bool begins_cut = has_flag(h, k_flag_begins_inside_entry);
@@ -231,7 +231,16 @@ Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     uint64_t offset = h.offset + e.offset;
 
-    Event ev = proto;
+    Event ev;
+    if (spare && !spare->empty()) {
+      // Copy-assigning into a used event reuses its vectors and strings
+      // (no allocation when it has the prototype's shape, the usual case).
+      ev = std::move(spare->back());
+      spare->pop_back();
+      ev = proto;
+    } else {
+      ev = proto;
+    }
     Object& f = ev.fields();
     member(f, k_message_member).as_string().assign(text);
     member(member(f, k_log_member).as_object(), k_offset_member).assign_int(static_cast<int64_t>(offset));
