@@ -138,7 +138,21 @@ SqliteDb::~SqliteDb() {
   if (m_db) sqlite3_close_v2(m_db);
 }
 
+namespace {
+// Process-wide settings, made before SQLite initialises (the first open):
+// no memory statistics, so SQLite's allocator takes no global mutex per
+// allocation (nothing here reads sqlite3_memory_used() or sets a heap limit).
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // SQLITE_MISUSE if initialised already: harmless
+    return true;
+  }();
+  (void)configured;
+}
+}  // namespace
+
 Result<SqliteDb> SqliteDb::open(const std::filesystem::path& path, Mode mode, int busy_timeout_ms) {
+  configure_sqlite_once();
   int flags = SQLITE_OPEN_NOMUTEX;
   switch (mode) {
     case Mode::read_write_create:

@@ -12,6 +12,9 @@
 //
 // Cost: statements are compiled once by prepare() and reused with reset();
 // binding text copies it (SQLITE_TRANSIENT) so callers' buffers may change.
+// The first open() in the process turns SQLite's memory statistics off
+// (sqlite3_config before SQLite initialises): its allocator then takes no
+// global mutex; sqlite3_memory_used() and heap limits are not available.
 // Thread-safety: a connection and its statements belong to one thread.
 #pragma once
 
