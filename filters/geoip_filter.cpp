@@ -1,14 +1,13 @@
 #include "filters/geoip_filter.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <list>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "filters/address_cache.hpp"
 #include "filters/field_ref.hpp"
 #include "filters/mmdb_reader.hpp"
 #include "filters/plugin_options.hpp"
@@ -103,8 +102,7 @@ class GeoipFilter final : public Filter {
               std::vector<std::pair<Field, FieldRef>> outputs, bool ecs, size_t cache_size,
               std::vector<std::string> tags)
       : m_source(std::move(source)), m_db_path(std::move(db_path)), m_reader(std::move(reader)), m_outputs(std::move(outputs)), m_ecs(ecs),
-        m_cache_size(std::max<size_t>(cache_size, 1)), m_tags(std::move(tags)),
-        m_next_check(std::chrono::steady_clock::now() + std::chrono::seconds(1)) {}
+        m_cache(cache_size), m_tags(std::move(tags)), m_next_check_ns(coarse_now_ns() + k_check_interval_ns) {}
 
   FilterOutcome process(Event& event) override {
     const Value* value = m_source.find(event, m_scratch);
@@ -130,10 +128,19 @@ class GeoipFilter final : public Filter {
     return FilterOutcome::failure;
   }
 
+  // CLOCK_MONOTONIC_COARSE: the monotonic clock at tick resolution (a few
+  // milliseconds), read without the TSC conversion of CLOCK_MONOTONIC; once
+  // a second needs no better, and every event reads it.
+  static int64_t coarse_now_ns() {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  }
+
   void maybe_reopen() {
-    auto now = std::chrono::steady_clock::now();
-    if (now < m_next_check) return;
-    m_next_check = now + std::chrono::seconds(1);
+    const int64_t now = coarse_now_ns();
+    if (now < m_next_check_ns) return;
+    m_next_check_ns = now + k_check_interval_ns;
     if (!m_reader) {
       if (auto opened = MmdbReader::open(m_db_path)) m_reader = std::move(*opened);
       return;
@@ -144,23 +151,13 @@ class GeoipFilter final : public Filter {
     if (!fresh) return;  // half-written or broken: keep serving from the old mapping
     m_reader = std::move(*fresh);
     m_cache.clear();
-    m_lru.clear();
   }
 
   const Entry& lookup(const std::string& ip) {
-    auto it = m_cache.find(ip);
-    if (it != m_cache.end()) {
-      m_lru.splice(m_lru.begin(), m_lru, it->second);
-      return it->second->second;
-    }
-    Entry entry = resolve(ip);
-    if (m_cache.size() >= m_cache_size) {
-      m_cache.erase(m_lru.back().first);
-      m_lru.pop_back();
-    }
-    m_lru.emplace_front(ip, std::move(entry));
-    m_cache.emplace(ip, m_lru.begin());
-    return m_lru.front().second;
+    if (const Entry* cached = m_cache.find(ip)) return *cached;
+    m_uncached = resolve(ip);
+    if (const Entry* stored = m_cache.insert(ip, std::move(m_uncached))) return *stored;
+    return m_uncached;  // not cached (text longer than any address): resolved each time
   }
 
   Entry resolve(const std::string& ip) {
@@ -218,12 +215,12 @@ class GeoipFilter final : public Filter {
   std::unique_ptr<MmdbReader> m_reader;  // null while the default database is missing
   std::vector<std::pair<Field, FieldRef>> m_outputs;
   bool m_ecs;
-  size_t m_cache_size;
+  AddressCache<Entry> m_cache;
   std::vector<std::string> m_tags;
-  std::chrono::steady_clock::time_point m_next_check;
+  static constexpr int64_t k_check_interval_ns = 1'000'000'000;
+  int64_t m_next_check_ns;
   Value m_scratch;
-  std::list<std::pair<std::string, Entry>> m_lru;
-  std::unordered_map<std::string, std::list<std::pair<std::string, Entry>>::iterator> m_cache;
+  Entry m_uncached;  // the last result the cache did not take
 };
 
 std::string lower_ascii(std::string s) {

@@ -20,16 +20,21 @@
 //                          <geoip_dir>/GeoLite2-City.mmdb or GeoLite2-ASN.mmdb
 //   fields                 only these result fields (names of the mode, as
 //                          listed above, case-insensitive)
-//   cache_size             LRU cache entries (default 1000)
+//   cache_size             addresses whose results are cached (default
+//                          1000; see filters/address_cache.hpp)
 //   tag_on_failure         ["_geoip_lookup_failure"]
 //   ecs_compatibility      "v1" (default) | "disabled"
 //
 // Per event: an absent source field leaves the event alone (failure, no
 // tag). An address that is not an IP, or not in the database, tags the event.
-// Results are cached per address (LRU). The database file is checked at most
-// once a second; when it was replaced (new inode, size or mtime: the usual
-// download-and-rename update) it is reopened and the cache emptied; if the
-// new file cannot be opened the old mapping stays in use.
+// Results, "not found" included, are cached per address text: at most
+// cache_size addresses, the least recently used of a group of 4 replaced
+// when the group is full. Text longer than any IP address is not cached.
+// The database file is checked at most once a second (by the coarse
+// monotonic clock, a few milliseconds of resolution, read per event), when
+// an event arrives; when it was replaced (new inode, size or mtime: the
+// usual download-and-rename update) it is reopened and the cache emptied;
+// if the new file cannot be opened the old mapping stays in use.
 //
 // A missing DEFAULT database (no `database` option, no file at
 // <geoip_dir>/GeoLite2-*.mmdb) is not an error: Debian ships none, and a
@@ -40,7 +45,8 @@
 // Errors (build time, ErrorCode::config, all at once): unknown options, a
 // named `database` that cannot be opened, a default database that exists but
 // is broken, a bad target or field name.
-// Cost: a cache hit is a hash lookup plus setting the fields; a miss adds a
+// Cost: a cache hit is one hash of the address text and up to 4 slot
+// comparisons, no allocation, plus setting the fields; a miss adds a
 // database lookup (about a microsecond).
 // Thread-safety: one thread at a time (Filter contract).
 #pragma once

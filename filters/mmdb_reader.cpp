@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+
+#include "filters/ip_text.hpp"
 
 namespace logpost::filters {
 
@@ -84,17 +88,22 @@ std::optional<int64_t> get_integer(MMDB_entry_s* entry, const char* const* path)
 }  // namespace
 
 Result<std::optional<GeoRecord>> MmdbReader::lookup(std::string_view ip) const {
-  // Parse the address ourselves (inet_pton) instead of MMDB_lookup_string,
-  // which goes through getaddrinfo.
-  std::string text(ip.substr(0, ip.find('%')));
+  // Parse the address ourselves (no getaddrinfo as in MMDB_lookup_string,
+  // no heap copy of the text). The text ends at a zone ("%eth0") or at a
+  // NUL byte, as the C string inet_pton used to get ended there.
+  std::string_view text = ip.substr(0, std::min(ip.find('%'), ip.find('\0')));
   sockaddr_storage storage{};
   auto* sa = reinterpret_cast<sockaddr*>(&storage);
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  if (::inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+  std::array<uint8_t, 4> v4_bytes{};
+  std::array<uint8_t, 16> v6_bytes{};
+  if (parse_ipv4(text, v4_bytes)) {
     v4->sin_family = AF_INET;
-  } else if (::inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+    std::memcpy(&v4->sin_addr, v4_bytes.data(), v4_bytes.size());
+  } else if (parse_ipv6(text, v6_bytes)) {
     v6->sin6_family = AF_INET6;
+    std::memcpy(&v6->sin6_addr, v6_bytes.data(), v6_bytes.size());
   } else {
     return fail(ErrorCode::data, "not an IP address: '" + std::string(ip) + "'");
   }

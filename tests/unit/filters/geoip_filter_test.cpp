@@ -164,6 +164,38 @@ TEST(GeoipFilter, MissesAndBadInput) {
   EXPECT_EQ(to_json(run(p, std::move(absent))), R"({"other":"x"})");
 }
 
+// The cache changes no result: every address of the City table, twice over,
+// gives the same document through a one-entry cache (each lookup replaces
+// the last), the default cache and a cache holding all of them. Text too
+// long for the cache ("fe80::1%" with a 60-byte zone) is looked up each time.
+TEST(GeoipFilter, CacheSizeChangesNoResult) {
+  if (!have_corpus()) GTEST_SKIP() << "../shared/corpus not present";
+  const std::string db = "database => \"" + geoip_dir() + "/GeoLite2-City-Test.mmdb\"";
+  Pipeline tiny = build("geoip { source => \"ip\" cache_size => 1 " + db + " }");
+  Pipeline normal = build("geoip { source => \"ip\" " + db + " }");
+  Pipeline large = build("geoip { source => \"ip\" cache_size => 100000 " + db + " }");
+  std::vector<std::string> addresses;
+  for (const auto& row : read_table("city_country_ip_table.tsv")) addresses.push_back(row.at("lookup_ip"));
+  addresses.push_back("fe80::1%" + std::string(60, 'z'));
+  addresses.push_back("not-an-ip");
+  ASSERT_GT(addresses.size(), 500u);
+  size_t enriched = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& ip : addresses) {
+      auto lookup = [&](Pipeline& p) {
+        Event e;
+        e.set("ip", Value(ip));
+        return to_json(run(p, std::move(e)));
+      };
+      const std::string expected = lookup(tiny);
+      EXPECT_EQ(lookup(normal), expected) << ip << " pass " << pass;
+      EXPECT_EQ(lookup(large), expected) << ip << " pass " << pass;
+      if (expected.find("_geoip_lookup_failure") == std::string::npos) ++enriched;
+    }
+  }
+  EXPECT_GT(enriched, 500u);
+}
+
 TEST(GeoipFilter, ConfigurationErrors) {
   auto message = test::build_error(R"(geoip { database => "/nonexistent/x.mmdb" fields => ["nope"] })");
   EXPECT_NE(message.find("source option is required"), std::string::npos) << message;

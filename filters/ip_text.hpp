@@ -1,0 +1,62 @@
+// ip_text.hpp — IP address text to bytes, without libc's inet_pton where it
+// costs: the IPv4 parse that the geoip and client_ip filters run on every
+// event.
+//
+// parse_ipv4() accepts exactly what glibc's inet_pton(AF_INET, text) accepts
+// when `text` is passed as a C string: four dot-separated decimal parts of
+// 0-255 with no leading zeros ("01" is refused), nothing before or after;
+// reading stops at the first NUL byte, as the C string would end there.
+// parse_ipv6() is inet_pton(AF_INET6) on a NUL-terminated stack copy (no heap
+// allocation); text longer than 45 bytes before its first NUL is refused,
+// which inet_pton would also do (the longest IPv6 text it accepts is
+// "0000:0000:0000:0000:0000:0000:255.255.255.255").
+// Cost: parse_ipv4 is a single pass over at most 15 bytes.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace logpost::filters {
+
+inline bool parse_ipv4(std::string_view text, std::array<uint8_t, 4>& out) {
+  std::array<uint8_t, 4> bytes{};
+  size_t part = 0;
+  unsigned value = 0;
+  bool in_digits = false;
+  for (char c : text) {
+    if (c == '\0') break;
+    if (c >= '0' && c <= '9') {
+      if (in_digits && value == 0) return false;  // a leading zero ("01")
+      value = value * 10 + static_cast<unsigned>(c - '0');
+      if (value > 255) return false;
+      in_digits = true;
+    } else if (c == '.' && in_digits && part < 3) {
+      bytes[part++] = static_cast<uint8_t>(value);
+      value = 0;
+      in_digits = false;
+    } else {
+      return false;
+    }
+  }
+  if (!in_digits || part != 3) return false;
+  bytes[3] = static_cast<uint8_t>(value);
+  out = bytes;
+  return true;
+}
+
+inline bool parse_ipv6(std::string_view text, std::array<uint8_t, 16>& out) {
+  constexpr size_t k_longest = 45;  // INET6_ADDRSTRLEN - 1
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
+  if (text.size() > k_longest) return false;
+  char buffer[k_longest + 1];
+  std::memcpy(buffer, text.data(), text.size());
+  buffer[text.size()] = '\0';
+  return ::inet_pton(AF_INET6, buffer, out.data()) == 1;
+}
+
+}  // namespace logpost::filters
