@@ -4,6 +4,10 @@
 #include <cstdio>
 
 namespace logpost {
+namespace {
+// Members reserved in an object that Event::set creates as a parent.
+constexpr size_t k_new_parent_members = 4;
+}  // namespace
 
 Result<FieldPath> FieldPath::parse(std::string_view ref) {
   FieldPath path;
@@ -58,9 +62,17 @@ Value& Event::set(const FieldPath& path, Value value) {
   const auto& segs = path.segments();
   Object* obj = &m_fields;
   for (size_t i = 0; i + 1 < segs.size(); ++i) {
-    Value& child = (*obj)[segs[i]];
-    if (!child.is_object()) child = Value(Object{});
-    obj = &child.as_object();
+    Value* child = obj->find(segs[i]);
+    if (!child) {
+      // A parent made for one field usually gets its siblings next
+      // ([source][ip], then [source][address], [source][geo]): room for a
+      // few members up front saves the vector's first regrowths.
+      Object& made = obj->add_absent(segs[i]).assign_object();
+      made.reserve(k_new_parent_members);
+      obj = &made;
+      continue;
+    }
+    obj = child->is_object() ? &child->as_object() : &child->assign_object();
   }
   return obj->set(segs.back(), std::move(value));
 }
@@ -83,7 +95,16 @@ std::string_view Event::message() const {
 }
 
 void Event::add_tag(std::string_view tag) {
-  Value& tags = m_fields["tags"];
+  Value* existing = m_fields.find("tags");
+  if (!existing) {
+    // The common case (the first tag): a one-element array added without
+    // a second search and without an intermediate null member.
+    Array fresh;
+    fresh.emplace_back(std::string(tag));
+    m_fields.add_absent("tags", Value(std::move(fresh)));
+    return;
+  }
+  Value& tags = *existing;
   if (!tags.is_array()) {
     Array fresh;
     if (tags.is_string()) fresh.emplace_back(tags.as_string());

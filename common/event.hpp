@@ -50,7 +50,9 @@ class Event {
   // missing or a non-object stands in the way.
   [[nodiscard]] const Value* find(const FieldPath& path) const;
   Value* find(const FieldPath& path);
-  // Sets a field, creating (or replacing non-object) parents as needed.
+  // Sets a field, creating (or replacing non-object) parents as needed; a
+  // parent it creates has room reserved for a few members (its siblings
+  // usually follow).
   Value& set(const FieldPath& path, Value value);
   // Removes a field; returns whether it existed.
   bool remove(const FieldPath& path);

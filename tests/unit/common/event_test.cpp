@@ -1,5 +1,7 @@
 #include "common/event.hpp"
 
+#include "common/json.hpp"
+
 #include <gtest/gtest.h>
 
 using namespace logpost;
@@ -91,6 +93,46 @@ TEST(TimestampTest, RoundTripsThroughFormatting) {
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, us);
   }
+}
+
+TEST(EventTest, SetKeepsSiblingOrderInParentsItCreated) {
+  Event e("m");
+  e.set(path("[source][ip]"), Value("203.0.113.7"));
+  e.set(path("[source][address]"), Value("203.0.113.7"));
+  e.set(path("[source][geo][city_name]"), Value("London"));
+  e.set(path("[source][geo][country_iso_code]"), Value("GB"));
+  e.set(path("[source][ip]"), Value("198.51.100.1"));  // replaced where it is
+  e.set(path("[source][as][number]"), Value(64500));
+  e.set(path("[source][as][organization][name]"), Value("Example"));
+  EXPECT_EQ(to_json(e),
+            R"({"message":"m","source":{"ip":"198.51.100.1","address":"203.0.113.7",)"
+            R"("geo":{"city_name":"London","country_iso_code":"GB"},"as":{"number":64500,"organization":{"name":"Example"}}}})");
+  // A scalar parent in the way is replaced by an object at its position.
+  e.set(path("[message][text]"), Value("t"));
+  EXPECT_EQ(to_json(e).substr(0, 30), R"({"message":{"text":"t"},"sourc)");
+}
+
+TEST(EventTest, AddTagMakesOrExtendsTheTagsArray) {
+  Event fresh;
+  fresh.set("a", Value(1));
+  fresh.add_tag("_geoip_lookup_failure");
+  fresh.add_tag("_geoip_lookup_failure");  // no duplicates
+  fresh.add_tag("x");
+  EXPECT_EQ(to_json(fresh), R"({"a":1,"tags":["_geoip_lookup_failure","x"]})");
+  Event text_tag;
+  text_tag.set("tags", Value("old"));
+  text_tag.set("b", Value(2));
+  text_tag.add_tag("new");
+  EXPECT_EQ(to_json(text_tag), R"({"tags":["old","new"],"b":2})");
+  Event null_tags;
+  null_tags.set("tags", Value());
+  null_tags.add_tag("t");
+  EXPECT_EQ(to_json(null_tags), R"({"tags":["t"]})");
+  Event number_tags;
+  number_tags.set("tags", Value(5));
+  number_tags.add_tag("t");
+  EXPECT_EQ(to_json(number_tags), R"({"tags":["t"]})");
+  EXPECT_TRUE(number_tags.has_tag("t"));
 }
 
 }  // namespace
