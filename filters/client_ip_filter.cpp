@@ -1,12 +1,11 @@
 #include "filters/client_ip_filter.hpp"
 
-#include <arpa/inet.h>
-
 #include <array>
 #include <cstdint>
 #include <vector>
 
 #include "filters/field_ref.hpp"
+#include "filters/ip_text.hpp"
 #include "filters/plugin_options.hpp"
 
 namespace logpost::filters {
@@ -17,7 +16,7 @@ bool is_list_separator(char c) { return c == ',' || c == ' ' || c == '\t' || c =
 // Splits an X-Forwarded-For value into tokens, quotes dropped. Proxies join
 // headers with ", ", but "a,b" and "a ,b" occur, and nginx logs the value
 // of several headers as one string.
-void split_list(std::string_view text, std::vector<std::string>& out) {
+void split_list(std::string_view text, std::vector<std::string_view>& out) {
   size_t i = 0;
   while (i < text.size()) {
     while (i < text.size() && is_list_separator(text[i])) ++i;
@@ -60,38 +59,57 @@ bool is_public_v6(const std::array<uint8_t, 16>& a) {
 
 }  // namespace
 
-std::optional<ClientAddress> parse_client_address(std::string_view token) {
-  std::string_view address = token;
+namespace {
+
+// parse_client_address without building a string: `address` is the part
+// of `token` that is the address (port, brackets, zone removed).
+bool find_client_address(std::string_view token, std::string_view& address, bool& is_public) {
+  address = token;
   bool v6_only = false;
   if (!address.empty() && address.front() == '[') {  // [v6] or [v6]:port
     const size_t close = address.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
+    if (close == std::string_view::npos) return false;
     std::string_view after = address.substr(close + 1);
-    if (!after.empty() && !(after.front() == ':' && all_digits(after.substr(1)))) return std::nullopt;
+    if (!after.empty() && !(after.front() == ':' && all_digits(after.substr(1)))) return false;
     address = address.substr(1, close - 1);
     v6_only = true;
   } else if (const size_t colon = address.find(':');
              colon != std::string_view::npos && address.find(':', colon + 1) == std::string_view::npos) {
     // Exactly one colon: IPv4 with a port (no IPv6 address has just one).
-    if (!all_digits(address.substr(colon + 1))) return std::nullopt;
+    if (!all_digits(address.substr(colon + 1))) return false;
     address = address.substr(0, colon);
   }
   // A zone ("fe80::1%eth0") names an interface of the logging host: drop it.
   std::string_view zone_free = address;
   if (const size_t percent = address.find('%'); percent != std::string_view::npos) {
-    if (percent + 1 == address.size()) return std::nullopt;
+    if (percent + 1 == address.size()) return false;
     zone_free = address.substr(0, percent);
     v6_only = true;
   }
-  if (zone_free.empty() || zone_free.size() > 45) return std::nullopt;  // INET6_ADDRSTRLEN - 1
-  const std::string text(zone_free);
+  if (zone_free.empty() || zone_free.size() > 45) return false;  // INET6_ADDRSTRLEN - 1
+  address = zone_free;
   if (!v6_only) {
     std::array<uint8_t, 4> v4{};
-    if (::inet_pton(AF_INET, text.c_str(), v4.data()) == 1) return ClientAddress{text, is_public_v4(v4.data())};
+    if (parse_ipv4(zone_free, v4)) {
+      is_public = is_public_v4(v4.data());
+      return true;
+    }
   }
   std::array<uint8_t, 16> v6{};
-  if (::inet_pton(AF_INET6, text.c_str(), v6.data()) == 1) return ClientAddress{text, is_public_v6(v6)};
-  return std::nullopt;
+  if (parse_ipv6(zone_free, v6)) {
+    is_public = is_public_v6(v6);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<ClientAddress> parse_client_address(std::string_view token) {
+  std::string_view address;
+  bool is_public = false;
+  if (!find_client_address(token, address, is_public)) return std::nullopt;
+  return ClientAddress{std::string(address), is_public};
 }
 
 namespace {
@@ -104,8 +122,7 @@ class ClientIpFilter final : public Filter {
   std::vector<std::string> tag_on_failure;
 
   FilterOutcome process(Event& event) override {
-    Value scratch;
-    const Value* src = source.find(event, scratch);
+    Value* src = source.find_mutable(event);  // never @timestamp: refused at build
     if (!src) return FilterOutcome::failure;
     m_tokens.clear();
     if (src->is_string()) {
@@ -116,37 +133,51 @@ class ClientIpFilter final : public Filter {
     } else {
       return FilterOutcome::failure;
     }
-    // Choose before writing the list: list_target may be the source field.
-    std::optional<std::string> first, first_public;
-    for (const auto& token : m_tokens) {
-      auto address = parse_client_address(token);
-      if (!address) continue;
-      if (!first) first = address->ip;
-      if (address->is_public) {
-        first_public = std::move(address->ip);
-        break;
+    // The left-most public address, else the left-most address.
+    std::string_view chosen_text;
+    bool found = false;
+    for (const auto token : m_tokens) {
+      std::string_view address;
+      bool is_public = false;
+      if (!find_client_address(token, address, is_public)) continue;
+      if (!found || is_public) chosen_text = address;
+      found = true;
+      if (is_public) break;
+    }
+    // The tokens and the chosen address point into the source's text, which
+    // the list may replace (list_target may be the source): copy first.
+    Value chosen;
+    if (found) chosen = Value(chosen_text);
+    if (list_target) {
+      if (m_list_is_source && src->is_string() && m_tokens.size() == 1 &&
+          m_tokens.front().size() == src->as_string().size()) {
+        // The common case: one token that is the whole string. The string
+        // itself becomes the list's element, in place, no copy.
+        Array list;
+        list.emplace_back(std::move(*src));
+        *src = Value(std::move(list));
+      } else {
+        Array list;
+        list.reserve(m_tokens.size());
+        for (const auto token : m_tokens) list.emplace_back(token);
+        if (m_list_is_source) *src = Value(std::move(list));
+        else list_target->set(event, Value(std::move(list)));
       }
     }
-    if (list_target) {
-      Array list;
-      list.reserve(m_tokens.size());
-      for (auto& token : m_tokens) list.emplace_back(std::move(token));
-      list_target->set(event, Value(std::move(list)));
-    }
-    if (first_public) {
-      target.set(event, Value(std::move(*first_public)));
-      return FilterOutcome::success;
-    }
-    if (first) {
-      target.set(event, Value(std::move(*first)));
+    if (found) {
+      target.set(event, std::move(chosen));
       return FilterOutcome::success;
     }
     for (const auto& tag : tag_on_failure) event.add_tag(tag);
     return FilterOutcome::failure;
   }
 
+  // Set at build: list_target names the source field (the list replaces it
+  // in place, without a second path walk).
+  bool m_list_is_source = false;
+
  private:
-  std::vector<std::string> m_tokens;  // reused across events
+  std::vector<std::string_view> m_tokens;  // into the source's text; reused across events
 };
 
 }  // namespace
@@ -173,6 +204,7 @@ Result<std::unique_ptr<Filter>> make_client_ip_filter(const PluginBlock& block, 
   }
   if (auto r = ref("target", opts.string("target").value_or("[source][ip]"))) filter->target = std::move(*r);
   if (auto l = opts.string("list_target")) filter->list_target = ref("list_target", *l);
+  filter->m_list_is_source = filter->list_target && filter->list_target->path() == filter->source.path();
   filter->tag_on_failure = opts.has("tag_on_failure") ? opts.string_list("tag_on_failure")
                                                       : std::vector<std::string>{"_client_ip_failure"};
   if (auto ok = opts.finish(); !ok) return tl::unexpected(ok.error());

@@ -41,8 +41,12 @@
 // absent or not a string/array (no tag) or holds no address (tagged; the
 // list is still stored in list_target, the event is kept).
 // Errors (build): source missing, bad field references, unknown options.
-// Cost: one pass over the list, inet_pton per token; no allocation beyond
-// the tokens. Thread-safety: one thread at a time (Filter contract).
+// Cost: one pass over the list, an address parse per token until the first
+// public one (filters/ip_text.hpp); tokens are views of the source text, so
+// the only allocations are the stored list and address. When list_target is
+// the source and the source is one bare token (the usual access-log line),
+// the string moves into the list in place, without a copy.
+// Thread-safety: one thread at a time (Filter contract).
 #pragma once
 
 #include <memory>

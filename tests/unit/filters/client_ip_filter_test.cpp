@@ -142,6 +142,36 @@ TEST(ClientIp, ArraySourceCustomTargetAndCommonOptions) {
   EXPECT_EQ(run_one(R"(client_ip { source => "xff" })", R"({"xff":5})"), R"({"xff":5})");
 }
 
+// list_target naming the source with a single token (the common access-log
+// case) replaces the string by a one-element array in place: same position
+// among its siblings, same result as the general path.
+TEST(ClientIp, SingleTokenListReplacesTheSourceInPlace) {
+  EXPECT_EQ(run_one(k_filter, R"({"a":1,"xff":"203.0.113.7","b":2})"),
+            R"({"a":1,"xff":["203.0.113.7"],"b":2,"source":{"ip":"203.0.113.7"}})");
+  // Longer than the short-string buffer: the same.
+  EXPECT_EQ(run_one(k_filter, R"({"xff":"2a00:1450:4001:81b::200e"})"),
+            R"({"xff":["2a00:1450:4001:81b::200e"],"source":{"ip":"2a00:1450:4001:81b::200e"}})");
+  // The token as written is kept, the address without its port or zone.
+  EXPECT_EQ(run_one(k_filter, R"({"xff":"203.0.113.7:5123"})"),
+            R"({"xff":["203.0.113.7:5123"],"source":{"ip":"203.0.113.7"}})");
+  EXPECT_EQ(run_one(k_filter, R"({"xff":"fe80::1%eth0"})"), R"({"xff":["fe80::1%eth0"],"source":{"ip":"fe80::1"}})");
+  // Quotes around the single token: the token is not the whole string.
+  EXPECT_EQ(run_one(k_filter, R"({"xff":"\"203.0.113.7\""})"), R"({"xff":["203.0.113.7"],"source":{"ip":"203.0.113.7"}})");
+  EXPECT_EQ(run_one(k_filter, R"({"xff":"unknown"})"), R"({"xff":["unknown"],"tags":["_client_ip_failure"]})");
+  // A nested source, and a source array of one element.
+  const char* nested = R"(client_ip { source => "[n][xff]" list_target => "[n][xff]" target => "[n][ip]" })";
+  EXPECT_EQ(run_one(nested, R"({"n":{"xff":"198.51.100.4","z":0}})"),
+            R"({"n":{"xff":["198.51.100.4"],"z":0,"ip":"198.51.100.4"}})");
+  EXPECT_EQ(run_one(k_filter, R"({"xff":["203.0.113.8"]})"), R"({"xff":["203.0.113.8"],"source":{"ip":"203.0.113.8"}})");
+}
+
+TEST(ClientIp, ListTargetElsewhereLeavesTheSource) {
+  const char* filter = R"(client_ip { source => "xff" list_target => "[list]" target => "[client]" })";
+  EXPECT_EQ(run_one(filter, R"({"xff":"203.0.113.7"})"), R"({"xff":"203.0.113.7","list":["203.0.113.7"],"client":"203.0.113.7"})");
+  EXPECT_EQ(run_one(filter, R"({"xff":"10.0.0.1, 203.0.113.7"})"),
+            R"({"xff":"10.0.0.1, 203.0.113.7","list":["10.0.0.1","203.0.113.7"],"client":"203.0.113.7"})");
+}
+
 TEST(ClientIp, ConfigurationErrors) {
   EXPECT_NE(build_error("client_ip { }").find("source option is required"), std::string::npos);
   EXPECT_NE(build_error(R"(client_ip { source => "x" bogus => 1 })").find("bogus"), std::string::npos);
