@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -198,6 +199,35 @@ struct FieldPair {
   FieldRef from;
   FieldRef to;
 };
+// A copy whose source and destination are in the same object ("[source][ip]"
+// => "[source][address]"): that object is found once and the value copied
+// within it, instead of one path walk to read and another to write.
+struct CopyPair {
+  FieldRef from;
+  FieldRef to;
+  bool siblings = false;  // same parent path, neither is @timestamp
+};
+
+bool same_parent(const FieldRef& a, const FieldRef& b) {
+  if (a.is_timestamp() || b.is_timestamp()) return false;
+  const auto& x = a.path().segments();
+  const auto& y = b.path().segments();
+  return !x.empty() && x.size() == y.size() && std::equal(x.begin(), x.end() - 1, y.begin());
+}
+
+// The object holding the path's last segment, or null when a parent is
+// absent or not an object (then the field is absent too).
+Object* parent_object(Event& event, const FieldPath& path) {
+  const auto& segs = path.segments();
+  Object* obj = &event.fields();
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    Value* child = obj->find(segs[i]);
+    if (!child || !child->is_object()) return nullptr;
+    obj = &child->as_object();
+  }
+  return obj;
+}
+
 struct FieldString {
   FieldRef field;
   std::string text;
@@ -228,7 +258,7 @@ class MutateFilter final : public Filter {
   std::vector<FieldString> split;
   std::vector<FieldString> join;
   std::vector<FieldPair> merge;       // from = dest, to = added
-  std::vector<FieldPair> copy;
+  std::vector<CopyPair> copy;
   std::vector<std::string> tag_on_failure;
 
   FilterOutcome process(Event& event) override {
@@ -340,6 +370,12 @@ class MutateFilter final : public Filter {
       }
     }
     for (const auto& c : copy) {
+      if (c.siblings) {
+        Object* parent = parent_object(event, c.from.path());
+        const Value* v = parent ? parent->find(c.from.path().segments().back()) : nullptr;
+        if (v) parent->set(c.to.path().segments().back(), Value(*v));
+        continue;
+      }
       const Value* v = c.from.find(event, scratch);
       if (v) c.to.set(event, Value(*v));
     }
@@ -439,7 +475,12 @@ Result<std::unique_ptr<Filter>> make_mutate_filter(const PluginBlock& block, con
   for (const auto& [k, v] : opts.string_hash("join"))
     if (auto f = field(opts, "join", k)) filter->join.push_back({std::move(*f), v});
   pairs("merge", filter->merge);
-  pairs("copy", filter->copy);
+  std::vector<FieldPair> copies;
+  pairs("copy", copies);
+  for (auto& c : copies) {
+    const bool siblings = same_parent(c.from, c.to);
+    filter->copy.push_back({std::move(c.from), std::move(c.to), siblings});
+  }
   filter->tag_on_failure = opts.has("tag_on_failure") ? opts.string_list("tag_on_failure")
                                                       : std::vector<std::string>{"_mutate_error"};
   if (auto ok = opts.finish(); !ok) return tl::unexpected(ok.error());

@@ -70,6 +70,28 @@ TEST(Mutate, CopyIsDeepAndOverwrites) {
             R"({"src":{"a":[1]},"dst":{"a":[1]}})");
 }
 
+// Copies within one object (the access pipelines' [source][ip] =>
+// [source][address]) find that object once; absent or non-object parents,
+// overwriting in place and copying a field onto itself behave as any copy.
+TEST(Mutate, CopyBetweenSiblings) {
+  const char* filter = R"(mutate { copy => { "[s][ip]" => "[s][address]" } })";
+  EXPECT_EQ(run_one(filter, R"({"s":{"ip":"203.0.113.7"}})"), R"({"s":{"ip":"203.0.113.7","address":"203.0.113.7"}})");
+  EXPECT_EQ(run_one(filter, R"({"s":{"address":"old","ip":{"v":[1,2]},"z":0}})"),
+            R"({"s":{"address":{"v":[1,2]},"ip":{"v":[1,2]},"z":0}})");
+  EXPECT_EQ(run_one(filter, R"({"s":{"other":1}})"), R"({"s":{"other":1}})");  // source absent
+  EXPECT_EQ(run_one(filter, R"({"t":1})"), R"({"t":1})");                      // parent absent
+  EXPECT_EQ(run_one(filter, R"({"s":"text"})"), R"({"s":"text"})");            // parent not an object
+  EXPECT_EQ(run_one(R"(mutate { copy => { "[s][ip]" => "[s][ip]" } })", R"({"s":{"ip":"x","y":1}})"),
+            R"({"s":{"ip":"x","y":1}})");
+  // Deeper siblings and different parents still copy (the latter by paths).
+  EXPECT_EQ(run_one(R"(mutate { copy => { "[a][b][c]" => "[a][b][d]" "[a][b][c]" => "[x][c]" } })",
+                    R"({"a":{"b":{"c":"v"}}})"),
+            R"({"a":{"b":{"c":"v","d":"v"}},"x":{"c":"v"}})");
+  // @timestamp as a source or destination is not a field: the general path.
+  EXPECT_EQ(run_one(R"(mutate { copy => { "@timestamp" => "ts" } })", R"({"@timestamp":"2024-05-01T12:00:00.000Z"})"),
+            R"({"@timestamp":"2024-05-01T12:00:00.000Z","ts":"2024-05-01T12:00:00.000Z"})");
+}
+
 TEST(Mutate, CoerceSetsNullFieldsOnly) {
   EXPECT_EQ(run_one(R"(mutate { coerce => { "n" => "default" "set" => "default" "missing" => "default" } })",
                     R"({"n":null,"set":"v"})"),
