@@ -142,6 +142,7 @@ TEST(ShipmentPart, EventsBuiltInSpareEventsAreTheSameAsNewOnes) {
     EXPECT_EQ(to_json(reused[i]), to_json(fresh[i])) << i;
     EXPECT_EQ(reused[i].id(), fresh[i].id()) << i;
     EXPECT_EQ(reused[i].timestamp_us(), fresh[i].timestamp_us()) << i;
+    EXPECT_TRUE(reused[i] == fresh[i]) << i;
   }
 }
 
