@@ -20,31 +20,43 @@ namespace grok_validation {
 struct AsciiSet {
   std::array<bool, 256> member{};
   int sole_absent = -1;
+  int sole_member = -1;  // the one byte in the set, when there is exactly one
   void add(unsigned c) {
     if (c < 0x80) member[c] = true;
   }
   [[nodiscard]] bool has(unsigned char c) const { return member[c]; }
   void finish() {
     int absent = 0;
-    for (unsigned c = 0; c < 0x80; ++c)
+    int present = 0;
+    for (unsigned c = 0; c < 0x80; ++c) {
       if (!member[c]) {
         ++absent;
         sole_absent = static_cast<int>(c);
+      } else {
+        ++present;
+        sole_member = static_cast<int>(c);
       }
+    }
     if (absent != 1) sole_absent = -1;
+    if (present != 1) sole_member = -1;
   }
 };
 
-// One element of a piece check: a run of bytes from `set` (min 0 or 1, at
-// most 1 or unbounded), an optional group (tried greedily, skipped when it
-// does not fit), or ^ / $.
+// One element of a piece check: a run of min..max bytes from `set`, an
+// optional group (tried greedily, skipped when it does not fit), an
+// alternation (the first alternative that fits), or ^, $, \b, \B.
 struct CheckElement {
-  enum class Kind { run, optional, line_start, line_end };
+  enum class Kind { run, literal, optional, alternation, line_start, line_end, word_boundary, not_word_boundary };
   Kind kind = Kind::run;
   AsciiSet set;
   size_t min = 1;
-  bool unbounded = false;
-  std::vector<CheckElement> group;
+  size_t max = 1;  // SIZE_MAX: unbounded
+  std::string literal;  // literal: consecutive single-byte runs, merged
+  std::vector<CheckElement> group;                    // optional
+  std::vector<std::vector<CheckElement>> alternatives;  // alternation
+  // alternation of at most 64: per byte, the alternatives that can start
+  // with it (bit i); the others are not tried.
+  std::vector<uint64_t> starting_with;
 };
 
 struct PieceCheck {
@@ -78,6 +90,7 @@ struct GrokExpression::Plan {
     bool is_literal = false;
     std::string literal;
     std::unique_ptr<re2::RE2> test;  // full-match test, no submatches (DFA)
+    std::unique_ptr<PieceCheck> check;  // tried before `test`: a pass proves the match
     std::unique_ptr<Plan> plan;
   };
   Kind kind = Kind::free;
@@ -773,14 +786,38 @@ size_t exact_ascii_atom(std::string_view re, size_t i, AsciiSet& out) {
   return e;
 }
 
-// "", "?", "*", "+" (each possibly lazy): the bounds of a run element.
+// "", "?", "*", "+", "{n}", "{n,}", "{n,m}" (each possibly lazy: same
+// language): the bounds of a run element.
 bool run_bounds(std::string_view quantifier, CheckElement& e) {
-  if (quantifier.size() == 2 && quantifier[1] == '?') quantifier.remove_suffix(1);
-  if (quantifier.empty()) { e.min = 1; e.unbounded = false; }
-  else if (quantifier == "?") { e.min = 0; e.unbounded = false; }
-  else if (quantifier == "*") { e.min = 0; e.unbounded = true; }
-  else if (quantifier == "+") { e.min = 1; e.unbounded = true; }
-  else return false;
+  if (quantifier.size() >= 2 && quantifier.back() == '?' && quantifier != "?") quantifier.remove_suffix(1);
+  constexpr size_t unbounded = SIZE_MAX;
+  if (quantifier.empty()) { e.min = 1; e.max = 1; }
+  else if (quantifier == "?") { e.min = 0; e.max = 1; }
+  else if (quantifier == "*") { e.min = 0; e.max = unbounded; }
+  else if (quantifier == "+") { e.min = 1; e.max = unbounded; }
+  else if (quantifier.size() >= 3 && quantifier.front() == '{' && quantifier.back() == '}') {
+    std::string_view body = quantifier.substr(1, quantifier.size() - 2);
+    auto number = [](std::string_view digits, size_t& out) {
+      if (digits.empty() || digits.size() > 4) return false;
+      out = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return false;
+        out = out * 10 + static_cast<size_t>(c - '0');
+      }
+      return true;
+    };
+    size_t comma = body.find(',');
+    if (comma == std::string_view::npos) {
+      if (!number(body, e.min)) return false;
+      e.max = e.min;
+    } else {
+      if (!number(body.substr(0, comma), e.min)) return false;
+      if (comma + 1 == body.size()) e.max = unbounded;
+      else if (!number(body.substr(comma + 1), e.max) || e.max < e.min) return false;
+    }
+  } else {
+    return false;
+  }
   return true;
 }
 
@@ -793,7 +830,9 @@ bool add_check(const Node& node, const std::string& regex, std::vector<CheckElem
       CheckElement e;
       if (text == "^") e.kind = CheckElement::Kind::line_start;
       else if (text == "$") e.kind = CheckElement::Kind::line_end;
-      else return false;  // \b, \B, \A, \z
+      else if (text == "\\b") e.kind = CheckElement::Kind::word_boundary;
+      else if (text == "\\B") e.kind = CheckElement::Kind::not_word_boundary;
+      else return false;  // \A, \z
       out.push_back(std::move(e));
       return true;
     }
@@ -813,10 +852,21 @@ bool add_check(const Node& node, const std::string& regex, std::vector<CheckElem
       return true;
     }
     case Node::Kind::group: {
-      if (node.flagged || node.alternatives.size() != 1) return false;
+      if (node.flagged) return false;
       std::vector<CheckElement> inner;
-      for (const Node& child : node.alternatives[0])
-        if (!add_check(child, regex, inner)) return false;
+      if (node.alternatives.size() == 1) {
+        for (const Node& child : node.alternatives[0])
+          if (!add_check(child, regex, inner)) return false;
+      } else {
+        CheckElement alternation;
+        alternation.kind = CheckElement::Kind::alternation;
+        for (const auto& alternative : node.alternatives) {
+          alternation.alternatives.emplace_back();
+          for (const Node& child : alternative)
+            if (!add_check(child, regex, alternation.alternatives.back())) return false;
+        }
+        inner.push_back(std::move(alternation));
+      }
       if (!node.quantified) {
         for (auto& e : inner) out.push_back(std::move(e));
         return true;
@@ -832,20 +882,109 @@ bool add_check(const Node& node, const std::string& regex, std::vector<CheckElem
   return false;
 }
 
+bool is_single_byte(const CheckElement& e) {
+  return e.kind == CheckElement::Kind::run && e.min == 1 && e.max == 1 && e.set.sole_member >= 0;
+}
+
+// Speed only (the language is unchanged): runs of single bytes become one
+// literal; alternations learn which alternatives each byte can start.
+void compact(std::vector<CheckElement>& elements) {
+  std::vector<CheckElement> out;
+  for (auto& e : elements) {
+    compact(e.group);
+    for (auto& alternative : e.alternatives) compact(alternative);
+    if (e.kind == CheckElement::Kind::alternation && e.alternatives.size() <= 64) {
+      e.starting_with.assign(256, 0);
+      for (size_t i = 0; i < e.alternatives.size(); ++i) {
+        const auto& alt = e.alternatives[i];
+        uint64_t bit = uint64_t{1} << i;
+        bool known = !alt.empty() && ((alt[0].kind == CheckElement::Kind::run && alt[0].min >= 1) ||
+                                      alt[0].kind == CheckElement::Kind::literal);
+        for (unsigned c = 0; c < 256; ++c) {
+          bool may = !known || (alt[0].kind == CheckElement::Kind::literal
+                                    ? static_cast<unsigned char>(alt[0].literal[0]) == c
+                                    : alt[0].set.has(static_cast<unsigned char>(c)));
+          if (may) e.starting_with[c] |= bit;
+        }
+      }
+    }
+    if (is_single_byte(e)) {
+      char byte = static_cast<char>(e.set.sole_member);
+      if (!out.empty() && out.back().kind == CheckElement::Kind::literal) {
+        out.back().literal += byte;
+        continue;
+      }
+      CheckElement literal;
+      literal.kind = CheckElement::Kind::literal;
+      literal.literal = std::string(1, byte);
+      out.push_back(std::move(literal));
+      continue;
+    }
+    out.push_back(std::move(e));
+  }
+  elements = std::move(out);
+}
+
+size_t element_count(const std::vector<CheckElement>& elements) {
+  size_t n = elements.size();
+  for (const auto& e : elements) {
+    n += element_count(e.group);
+    for (const auto& alternative : e.alternatives) n += element_count(alternative);
+  }
+  return n;
+}
+
+// Walking costs about 25 instructions per element visited; RE2 anchored on a
+// short span about 700 plus 14 per byte (callgrind). A check larger than
+// this (HTTPDATE: alternations of month names) is left to RE2.
+constexpr size_t k_max_check_elements = 24;
+
+std::unique_ptr<PieceCheck> finish_check(std::unique_ptr<PieceCheck> check) {
+  compact(check->elements);
+  if (element_count(check->elements) > k_max_check_elements) return nullptr;
+  return check;
+}
+
 std::unique_ptr<PieceCheck> build_check(const std::vector<const Node*>& nodes, const std::string& regex) {
   auto check = std::make_unique<PieceCheck>();
   for (const Node* n : nodes)
     if (!add_check(*n, regex, check->elements)) return nullptr;
-  return check;
+  return finish_check(std::move(check));
 }
 
 // A capturing group's content (the group itself is not quantified here).
 std::unique_ptr<PieceCheck> build_group_content_check(const Node& group, const std::string& regex) {
-  if (group.flagged || group.alternatives.size() != 1) return nullptr;
+  if (group.quantified) return nullptr;
+  Node content = group;
+  content.capturing = false;
   auto check = std::make_unique<PieceCheck>();
-  for (const Node& child : group.alternatives[0])
-    if (!add_check(child, regex, check->elements)) return nullptr;
-  return check;
+  if (!add_check(content, regex, check->elements)) return nullptr;
+  return finish_check(std::move(check));
+}
+
+bool text_is_ascii(std::string_view text) {
+  const char* p = text.data();
+  size_t n = text.size();
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    high |= word;
+  }
+  for (; i < n; ++i) high |= static_cast<unsigned char>(p[i]);
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
+bool is_word_byte(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+// RE2's \b over the whole text (ASCII word characters).
+bool at_word_boundary(std::string_view text, size_t pos) {
+  bool before = pos > 0 && is_word_byte(static_cast<unsigned char>(text[pos - 1]));
+  bool after = pos < text.size() && is_word_byte(static_cast<unsigned char>(text[pos]));
+  return before != after;
 }
 
 // Greedy, without backtracking: true when the elements consume [pos, end)
@@ -860,20 +999,48 @@ bool walk_check(const std::vector<CheckElement>& elements, std::string_view text
       case CheckElement::Kind::line_end:
         if (pos != text.size()) return false;
         break;
+      case CheckElement::Kind::word_boundary:
+        if (!at_word_boundary(text, pos)) return false;
+        break;
+      case CheckElement::Kind::not_word_boundary:
+        if (at_word_boundary(text, pos)) return false;
+        break;
       case CheckElement::Kind::optional: {
         size_t saved = pos;
         if (!walk_check(e.group, text, pos, end)) pos = saved;
         break;
       }
+      case CheckElement::Kind::literal:
+        if (end - pos < e.literal.size() || text.compare(pos, e.literal.size(), e.literal) != 0) return false;
+        pos += e.literal.size();
+        break;
+      case CheckElement::Kind::alternation: {
+        size_t saved = pos;
+        bool fitted = false;
+        uint64_t candidates = ~uint64_t{0};
+        if (!e.starting_with.empty() && pos < end) candidates = e.starting_with[static_cast<unsigned char>(text[pos])];
+        for (size_t i = 0; i < e.alternatives.size(); ++i) {
+          if (i < 64 && ((candidates >> i) & 1) == 0) continue;
+          if (walk_check(e.alternatives[i], text, pos, end)) {
+            fitted = true;
+            break;
+          }
+          pos = saved;
+        }
+        if (!fitted) return false;
+        break;
+      }
       case CheckElement::Kind::run: {
         size_t start = pos;
-        if (e.unbounded && e.set.sole_absent >= 0) {  // ASCII text: everything up to that byte
+        size_t limit = e.max == SIZE_MAX || end - pos < e.max ? end : pos + e.max;
+        if (e.max == SIZE_MAX && e.set.sole_absent >= 0) {  // everything up to that byte, and no high byte
           const void* hit = std::memchr(text.data() + pos, e.set.sole_absent, end - pos);
-          pos = hit ? static_cast<size_t>(static_cast<const char*>(hit) - text.data()) : end;
-        } else if (e.unbounded) {
-          while (pos < end && e.set.has(static_cast<unsigned char>(text[pos]))) ++pos;
-        } else if (pos < end && e.set.has(static_cast<unsigned char>(text[pos]))) {
-          ++pos;
+          size_t stop = hit ? static_cast<size_t>(static_cast<const char*>(hit) - text.data()) : end;
+          if (text_is_ascii(text.substr(pos, stop - pos))) pos = stop;
+          else
+            while (pos < stop && static_cast<unsigned char>(text[pos]) < 0x80) ++pos;
+        } else {
+          while (pos < limit && e.set.has(static_cast<unsigned char>(text[pos]))) ++pos;
         }
         if (pos - start < e.min) return false;
         break;
@@ -1091,7 +1258,10 @@ std::unique_ptr<Plan> build_alternatives(const std::vector<std::vector<Node>>& a
       if (n->kind == Node::Kind::literal && !n->quantified) a.literal += static_cast<char>(n->byte);
       else a.is_literal = false;
     }
-    if (!a.is_literal) a.test = compile_piece(node_text(regex, items), ok);
+    if (!a.is_literal) {
+      a.test = compile_piece(node_text(regex, items), ok);
+      a.check = build_check(items, regex);
+    }
     a.plan = items.empty() ? std::make_unique<Plan>() : build_sequence(items, regex, ok);
     plan->alternatives.push_back(std::move(a));
   }
@@ -1228,19 +1398,6 @@ bool validates_piecewise(const std::vector<std::vector<Node>>& top, const std::s
   return true;
 }
 
-bool text_is_ascii(std::string_view text) {
-  const char* p = text.data();
-  size_t n = text.size();
-  uint64_t high = 0;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t word;
-    std::memcpy(&word, p + i, 8);
-    high |= word;
-  }
-  for (; i < n; ++i) high |= static_cast<unsigned char>(p[i]);
-  return (high & 0x8080808080808080ULL) == 0;
-}
 
 }  // namespace
 
@@ -1259,12 +1416,16 @@ void GrokExpression::build_fast_path() {
   m_plan = std::move(plan);
 }
 
+namespace {
+bool check_passes(const PieceCheck& check, std::string_view text, size_t begin, size_t end) {
+  size_t pos = begin;
+  return walk_check(check.elements, text, pos, end) && pos == end;
+}
+}  // namespace
+
 // A piece that captures nothing inside: its own check.
 bool GrokExpression::Plan::validates(std::string_view text, size_t begin, size_t end) const {
-  if (check) {
-    size_t pos = begin;
-    return walk_check(check->elements, text, pos, end) && pos == end;
-  }
+  if (check) return check_passes(*check, text, begin, end);
   return check_re && check_re->Match(re2::StringPiece(text.data(), text.size()), begin, end, re2::RE2::ANCHOR_BOTH,
                                      nullptr, 0);
 }
@@ -1301,7 +1462,9 @@ bool GrokExpression::eval(const Plan& plan, std::string_view text, size_t begin,
         if (alt.is_literal) matches = text.substr(begin, end - begin) == alt.literal;
         else if (i == last && validate) return eval(*alt.plan, text, begin, end, out, true);
         else if (i == last) matches = true;  // the span matched the whole group: the last one must
-        else matches = alt.test->Match(whole, begin, end, re2::RE2::ANCHOR_BOTH, nullptr, 0);
+        else
+          matches = (alt.check && check_passes(*alt.check, text, begin, end)) ||
+                    alt.test->Match(whole, begin, end, re2::RE2::ANCHOR_BOTH, nullptr, 0);
         // An exact test passed: the alternative's plan gets a span it matches.
         if (matches) return eval(*alt.plan, text, begin, end, out, false);
       }

@@ -262,8 +262,15 @@ TEST(GrokDifferential, PiecewiseChecksAgreeWithRe2OnClassEdges) {
       "^(?<a>[^\\s,\"]+) (?<b>[+-]?[0-9]+)(?: (?<c>.*))?$",
       "^(?<a>\\w+)-(?<b>[]a-c]*)-(?<c>[^]x]+)$",
       "^(?<a>[\\t ]*)x(?<b>\\S*)y(?<c>\\D+)$",
-      "^(?<a>[a-z]{2,3}) (?<b>\\d+)$",  // {n,m}: RE2 checks that piece
-      "^(?<a>\\bfoo\\b) (?<b>\\S+)$",  // \\b: RE2 checks that piece
+      "^(?<a>[a-z]{2,3}) (?<b>\\d+)$",
+      "^(?<a>\\bfoo\\b) (?<b>\\S+)$",
+      "^(?<a>\\d{2,3})-(?<b>x{2})$",
+      "^a(?<a>\\Bbc) (?<b>\\w+)$",
+      "^(?<a>(?:ab|a)c)$", "^(?<a>(?:a|ab)c)$",  // the second needs backtracking: RE2 decides
+      "^(?<a>Jan|Feb|Mar) (?<b>\\S+)$",
+      "^(?<a>abc)d$",
+      "^(?<a>a\\bb)$", "^(?<a>a\\B b)$", "^(?<a>(?:x?a|b)c)$",  // \\b, \\B that cannot hold; an optional first
+      "^(?<a>%{HTTPDATE})$",  // too large a check: RE2 proves that piece
       "^(?<a>x(?:ab)?c)$",                 // an optional group that fails half-way
       "^(?<a>x$)y$", "^x(?<a>^y)$",          // ^ and $ inside a piece
       "^%{INT:a}:^%{WORD:b}$", "^%{WORD:a}$ %{WORD:b}$",  // ^ and $ around a capture
@@ -272,6 +279,9 @@ TEST(GrokDifferential, PiecewiseChecksAgreeWithRe2OnClassEdges) {
       "abc def", "abc ", "abc", " abc", "a,b 12", "ab +12 rest", "ab -1", "ab 1x", "a\"b 3",
       "w1-]ab-zz", "w1--q", "w1-a-]", "\t x!!y12", "x y1", "xyQ", "foo bar", "foo  bar", "ab 12",
       "abcd 1", "abc\n12", "ab\t12", "abc def\n", "a\x01b 2", "xac", "xabc", "xc", "xy", "12:ab", "ab cd",
+      "12-xx", "1-xx", "1234-xx", "123-x", "123-xxx", "abc d", "a bc d", "abc", "ac", "abac", "Mar x", "Apr x",
+      "Ma x", "Febx", "abcd", "abd", "abcdd", "04/Mar/2024:00:00:00 +0000", "4/Mar/2024:00:00:00 +0000",
+      "04/Mar/2024:0:00:00 +0000", "04/mar/2024:00:00:00 -0100", "ab", "a b", "ac", "xac", "bc",
   };
   for (const char* pattern : patterns) {
     auto expr = GrokExpression::compile(pattern, lib);
