@@ -58,7 +58,9 @@ Value* Event::find(const FieldPath& path) {
   return const_cast<Value*>(static_cast<const Event*>(this)->find(path));
 }
 
-Value& Event::set(const FieldPath& path, Value value) {
+Value& Event::set(const FieldPath& path, Value value) { return slot(path) = std::move(value); }
+
+Value& Event::slot(const FieldPath& path) {
   const auto& segs = path.segments();
   Object* obj = &m_fields;
   for (size_t i = 0; i + 1 < segs.size(); ++i) {
@@ -74,7 +76,8 @@ Value& Event::set(const FieldPath& path, Value value) {
     }
     obj = child->is_object() ? &child->as_object() : &child->assign_object();
   }
-  return obj->set(segs.back(), std::move(value));
+  if (Value* existing = obj->find(segs.back())) return *existing;
+  return obj->add_absent(segs.back());
 }
 
 bool Event::remove(const FieldPath& path) {
@@ -100,7 +103,8 @@ void Event::add_tag(std::string_view tag) {
     // The common case (the first tag): a one-element array added without
     // a second search and without an intermediate null member.
     Array fresh;
-    fresh.emplace_back(std::string(tag));
+    fresh.reserve(1);  // emplace_back into an empty vector takes the slower regrowth path
+    fresh.emplace_back(tag);
     m_fields.add_absent("tags", Value(std::move(fresh)));
     return;
   }

@@ -54,6 +54,10 @@ class Event {
   // parent it creates has room reserved for a few members (its siblings
   // usually follow).
   Value& set(const FieldPath& path, Value value);
+  // The field's value for writing in place (Value::assign_*): the existing
+  // one, or a new null member, parents made (or replaced) as set() does.
+  // set(path, v) is slot(path) = v without a temporary passed down.
+  Value& slot(const FieldPath& path);
   // Removes a field; returns whether it existed.
   bool remove(const FieldPath& path);
 

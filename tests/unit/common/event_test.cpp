@@ -135,4 +135,16 @@ TEST(EventTest, AddTagMakesOrExtendsTheTagsArray) {
   EXPECT_TRUE(number_tags.has_tag("t"));
 }
 
+TEST(EventTest, SlotGivesTheFieldToFillInPlace) {
+  Event e("m");
+  e.slot(path("[source][ip]")).assign_string("203.0.113.7");  // parents made
+  EXPECT_EQ(to_json(e), R"({"message":"m","source":{"ip":"203.0.113.7"}})");
+  Value& existing = e.slot(path("[source][ip]"));  // an existing field: itself, unchanged
+  EXPECT_EQ(existing.as_string(), "203.0.113.7");
+  existing.assign_int(5);
+  EXPECT_EQ(e.slot(path("[source][new]")).is_null(), true);  // absent: a null member
+  e.slot(path("[message][x]")).assign_int(1);                // a scalar parent is replaced
+  EXPECT_EQ(to_json(e), R"({"message":{"x":1},"source":{"ip":5,"new":null}})");
+}
+
 }  // namespace
