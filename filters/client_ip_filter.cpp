@@ -1,5 +1,6 @@
 #include "filters/client_ip_filter.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -11,7 +12,16 @@
 namespace logpost::filters {
 namespace {
 
-bool is_list_separator(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+// The longest IP address text (INET6_ADDRSTRLEN - 1).
+constexpr size_t k_longest_address = 45;
+
+constexpr std::array<bool, 256> k_list_separators = [] {
+  std::array<bool, 256> table{};
+  for (char c : {',', ' ', '\t', '\r', '\n'}) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool is_list_separator(char c) { return k_list_separators[static_cast<unsigned char>(c)]; }
 
 // Splits an X-Forwarded-For value into tokens, quotes dropped. Proxies join
 // headers with ", ", but "a,b" and "a ,b" occur, and nginx logs the value
@@ -64,6 +74,12 @@ namespace {
 // parse_client_address without building a string: `address` is the part
 // of `token` that is the address (port, brackets, zone removed).
 bool find_client_address(std::string_view token, std::string_view& address, bool& is_public) {
+  std::array<uint8_t, 4> plain{};
+  if (parse_ipv4_exact(token, plain)) {  // the common case: a bare IPv4 address, no port or zone
+    address = token;
+    is_public = is_public_v4(plain.data());
+    return true;
+  }
   address = token;
   bool v6_only = false;
   if (!address.empty() && address.front() == '[') {  // [v6] or [v6]:port
@@ -86,7 +102,7 @@ bool find_client_address(std::string_view token, std::string_view& address, bool
     zone_free = address.substr(0, percent);
     v6_only = true;
   }
-  if (zone_free.empty() || zone_free.size() > 45) return false;  // INET6_ADDRSTRLEN - 1
+  if (zone_free.empty() || zone_free.size() > k_longest_address) return false;
   address = zone_free;
   if (!v6_only) {
     std::array<uint8_t, 4> v4{};
@@ -145,15 +161,18 @@ class ClientIpFilter final : public Filter {
       if (is_public) break;
     }
     // The tokens and the chosen address point into the source's text, which
-    // the list may replace (list_target may be the source): copy first.
-    Value chosen;
-    if (found) chosen = Value(chosen_text);
+    // the list may replace (list_target may be the source): copy first, to
+    // the stack (find_client_address returns at most k_longest_address bytes).
+    std::array<char, k_longest_address> chosen{};
+    const size_t chosen_size = std::min(chosen_text.size(), chosen.size());
+    std::copy_n(chosen_text.data(), chosen_size, chosen.data());
     if (list_target) {
       if (m_list_is_source && src->is_string() && m_tokens.size() == 1 &&
           m_tokens.front().size() == src->as_string().size()) {
         // The common case: one token that is the whole string. The string
         // itself becomes the list's element, in place, no copy.
         Array list;
+        list.reserve(1);
         list.emplace_back(std::move(*src));
         *src = Value(std::move(list));
       } else {
@@ -165,7 +184,7 @@ class ClientIpFilter final : public Filter {
       }
     }
     if (found) {
-      target.set(event, std::move(chosen));
+      event.slot(target.path()).assign_string(std::string_view(chosen.data(), chosen_size));
       return FilterOutcome::success;
     }
     for (const auto& tag : tag_on_failure) event.add_tag(tag);

@@ -118,7 +118,9 @@ class GeoipFilter final : public Filter {
     }
     const Entry& entry = lookup(value->as_string());
     if (!entry.found) return tag(event);
-    for (const auto& [index, v] : entry.values) m_outputs[index].second.set(event, v);
+    // Outputs are never @timestamp (they lie below a target), so each value
+    // is copied straight into its field's slot.
+    for (const auto& [index, v] : entry.values) event.slot(m_outputs[index].second.path()) = v;
     return FilterOutcome::success;
   }
 

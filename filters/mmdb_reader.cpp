@@ -90,15 +90,18 @@ std::optional<int64_t> get_integer(MMDB_entry_s* entry, const char* const* path)
 Result<std::optional<GeoRecord>> MmdbReader::lookup(std::string_view ip) const {
   // Parse the address ourselves (no getaddrinfo as in MMDB_lookup_string,
   // no heap copy of the text). The text ends at a zone ("%eth0") or at a
-  // NUL byte, as the C string inet_pton used to get ended there.
-  std::string_view text = ip.substr(0, std::min(ip.find('%'), ip.find('\0')));
+  // NUL byte, as the C string inet_pton used to get ended there; a plain
+  // dotted quad (the common case) needs neither search.
   sockaddr_storage storage{};
   auto* sa = reinterpret_cast<sockaddr*>(&storage);
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
   std::array<uint8_t, 4> v4_bytes{};
   std::array<uint8_t, 16> v6_bytes{};
-  if (parse_ipv4(text, v4_bytes)) {
+  std::string_view text = ip;
+  const bool plain_v4 = parse_ipv4_exact(ip, v4_bytes);
+  if (!plain_v4) text = ip.substr(0, std::min(ip.find('%'), ip.find('\0')));
+  if (plain_v4 || parse_ipv4(text, v4_bytes)) {
     v4->sin_family = AF_INET;
     std::memcpy(&v4->sin_addr, v4_bytes.data(), v4_bytes.size());
   } else if (parse_ipv6(text, v6_bytes)) {

@@ -1,4 +1,4 @@
-// parse_ipv4 / parse_ipv6 (filters/ip_text.hpp) against glibc's inet_pton,
+// parse_ipv4 / parse_ipv4_exact / parse_ipv6 (filters/ip_text.hpp) against glibc's inet_pton,
 // which they replace on the per-event paths of geoip and client_ip: the same
 // verdict and the same bytes on hand-picked edge cases and on random text
 // made of the characters that matter (digits, dots, colons, hex, zones, NUL).
@@ -20,6 +20,14 @@ void expect_same_as_inet_pton(const std::string& text) {
   EXPECT_EQ(parse_ipv4(text, got4), libc4) << "IPv4 verdict on '" << text << "'";
   if (libc4) {
     EXPECT_EQ(got4, want4) << text;
+  }
+  // The exact form: the same as inet_pton on text without NUL, and never
+  // accepting text with one.
+  std::array<uint8_t, 4> exact4{};
+  const bool has_nul = text.find('\0') != std::string::npos;
+  EXPECT_EQ(parse_ipv4_exact(text, exact4), libc4 && !has_nul) << "exact IPv4 verdict on '" << text << "'";
+  if (libc4 && !has_nul) {
+    EXPECT_EQ(exact4, want4) << text;
   }
   std::array<uint8_t, 16> want6{}, got6{};
   const bool libc6 = ::inet_pton(AF_INET6, text.c_str(), want6.data()) == 1;
