@@ -61,6 +61,13 @@ Value* Event::find(const FieldPath& path) {
 Value& Event::set(const FieldPath& path, Value value) { return slot(path) = std::move(value); }
 
 Value& Event::slot(const FieldPath& path) {
+  Object& parent = parent_of(path);
+  const std::string& leaf = path.segments().back();
+  if (Value* existing = parent.find(leaf)) return *existing;
+  return parent.add_absent(leaf);
+}
+
+Object& Event::parent_of(const FieldPath& path) {
   const auto& segs = path.segments();
   Object* obj = &m_fields;
   for (size_t i = 0; i + 1 < segs.size(); ++i) {
@@ -76,8 +83,7 @@ Value& Event::slot(const FieldPath& path) {
     }
     obj = child->is_object() ? &child->as_object() : &child->assign_object();
   }
-  if (Value* existing = obj->find(segs.back())) return *existing;
-  return obj->add_absent(segs.back());
+  return *obj;
 }
 
 bool Event::remove(const FieldPath& path) {

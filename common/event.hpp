@@ -58,6 +58,9 @@ class Event {
   // one, or a new null member, parents made (or replaced) as set() does.
   // set(path, v) is slot(path) = v without a temporary passed down.
   Value& slot(const FieldPath& path);
+  // The object holding the path's last segment, made like slot() makes
+  // parents (for a caller writing several siblings: one walk for all).
+  Object& parent_of(const FieldPath& path);
   // Removes a field; returns whether it existed.
   bool remove(const FieldPath& path);
 

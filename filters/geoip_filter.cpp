@@ -1,6 +1,7 @@
 #include "filters/geoip_filter.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -102,7 +103,21 @@ class GeoipFilter final : public Filter {
               std::vector<std::pair<Field, FieldRef>> outputs, bool ecs, size_t cache_size,
               std::vector<std::string> tags)
       : m_source(std::move(source)), m_db_path(std::move(db_path)), m_reader(std::move(reader)), m_outputs(std::move(outputs)), m_ecs(ecs),
-        m_cache(cache_size), m_tags(std::move(tags)), m_next_check_ns(coarse_now_ns() + k_check_interval_ns) {}
+        m_cache(cache_size), m_tags(std::move(tags)), m_next_check_ns(coarse_now_ns() + k_check_interval_ns) {
+    // Outputs with the same parent path share a group number.
+    for (size_t i = 0; i < m_outputs.size(); ++i) {
+      const auto& segs = m_outputs[i].second.path().segments();
+      size_t group = i;
+      for (size_t j = 0; j < i; ++j) {
+        const auto& other = m_outputs[j].second.path().segments();
+        if (other.size() == segs.size() && std::equal(segs.begin(), segs.end() - 1, other.begin())) {
+          group = m_parent_group[j];
+          break;
+        }
+      }
+      m_parent_group.push_back(group);
+    }
+  }
 
   FilterOutcome process(Event& event) override {
     const Value* value = m_source.find(event, m_scratch);
@@ -119,8 +134,21 @@ class GeoipFilter final : public Filter {
     const Entry& entry = lookup(value->as_string());
     if (!entry.found) return tag(event);
     // Outputs are never @timestamp (they lie below a target), so each value
-    // is copied straight into its field's slot.
-    for (const auto& [index, v] : entry.values) event.slot(m_outputs[index].second.path()) = v;
+    // is copied straight into its field. Consecutive outputs mostly share a
+    // parent ([t][geo][city_name], [t][geo][country_name], ...): the parent
+    // is walked to once per run, not once per field.
+    size_t parent_group = SIZE_MAX;
+    Object* parent = nullptr;
+    for (const auto& [index, v] : entry.values) {
+      const FieldPath& path = m_outputs[index].second.path();
+      if (m_parent_group[index] != parent_group) {
+        parent_group = m_parent_group[index];
+        parent = &event.parent_of(path);
+      }
+      const std::string& leaf = path.segments().back();
+      if (Value* existing = parent->find(leaf)) *existing = v;
+      else parent->add_absent(leaf, v);
+    }
     return FilterOutcome::success;
   }
 
@@ -216,6 +244,7 @@ class GeoipFilter final : public Filter {
   std::filesystem::path m_db_path;
   std::unique_ptr<MmdbReader> m_reader;  // null while the default database is missing
   std::vector<std::pair<Field, FieldRef>> m_outputs;
+  std::vector<size_t> m_parent_group;  // per output: outputs with equal parent paths share it
   bool m_ecs;
   AddressCache<Entry> m_cache;
   std::vector<std::string> m_tags;

@@ -147,4 +147,15 @@ TEST(EventTest, SlotGivesTheFieldToFillInPlace) {
   EXPECT_EQ(to_json(e), R"({"message":{"x":1},"source":{"ip":5,"new":null}})");
 }
 
+TEST(EventTest, ParentOfMakesParentsLikeSlot) {
+  Event e("m");
+  Object& geo = e.parent_of(path("[source][geo][city_name]"));
+  EXPECT_TRUE(geo.empty());
+  geo.add_absent("city_name", Value("London"));
+  EXPECT_EQ(&e.parent_of(path("[source][geo][country_name]")), &geo);  // the same object, found
+  EXPECT_EQ(&e.parent_of(path("message")), &e.fields());              // top level
+  e.parent_of(path("[message][x]")).add_absent("x", Value(1));        // a scalar parent is replaced
+  EXPECT_EQ(to_json(e), R"({"message":{"x":1},"source":{"geo":{"city_name":"London"}}})");
+}
+
 }  // namespace

@@ -196,6 +196,26 @@ TEST(GeoipFilter, CacheSizeChangesNoResult) {
   EXPECT_GT(enriched, 500u);
 }
 
+// Results are written per parent object ([source][geo] once for all its
+// fields): existing members are replaced where they are, new ones appended
+// in the output order, a scalar in the way replaced by an object.
+TEST(GeoipFilter, WritesIntoExistingObjectsInPlace) {
+  if (!have_corpus()) GTEST_SKIP() << "../shared/corpus not present";
+  const std::string filter =
+      "geoip { source => \"[source][ip]\" database => \"" + geoip_dir() + "/GeoLite2-City-Test.mmdb\" }";
+  EXPECT_EQ(test::run_one(filter, R"({"source":{"ip":"81.2.69.142","address":"x"},"z":1})"),
+            R"({"source":{"ip":"81.2.69.142","address":"x","geo":{"city_name":"London","country_name":"United Kingdom",)"
+            R"("country_iso_code":"GB","continent_code":"EU","region_name":"England","region_iso_code":"GB-ENG",)"
+            R"("timezone":"Europe/London","location":{"lat":51.5142,"lon":-0.0931}}},"z":1})");
+  EXPECT_EQ(test::run_one(filter, R"({"source":{"geo":{"timezone":"old","other":1},"ip":"81.2.69.142"}})"),
+            R"({"source":{"geo":{"timezone":"Europe/London","other":1,"city_name":"London","country_name":"United Kingdom",)"
+            R"("country_iso_code":"GB","continent_code":"EU","region_name":"England","region_iso_code":"GB-ENG",)"
+            R"("location":{"lat":51.5142,"lon":-0.0931}},"ip":"81.2.69.142"}})");
+  EXPECT_EQ(test::run_one(filter, R"({"source":{"ip":"2001:218::1","geo":"scalar"}})"),
+            R"({"source":{"ip":"2001:218::1","geo":{"country_name":"Japan","country_iso_code":"JP","continent_code":"AS",)"
+            R"("timezone":"Asia/Tokyo","location":{"lat":35.68536,"lon":139.75309}}}})");
+}
+
 TEST(GeoipFilter, ConfigurationErrors) {
   auto message = test::build_error(R"(geoip { database => "/nonexistent/x.mmdb" fields => ["nope"] })");
   EXPECT_NE(message.find("source option is required"), std::string::npos) << message;
