@@ -261,7 +261,16 @@ class MutateFilter final : public Filter {
   std::vector<CopyPair> copy;
   std::vector<std::string> tag_on_failure;
 
+  // Set at build: the block has copies and no other operation (the access
+  // pipelines' "[source][ip]" => "[source][address]"), so process() skips
+  // the dozen empty operation lists.
+  bool only_copy = false;
+
   FilterOutcome process(Event& event) override {
+    if (only_copy) {
+      run_copies(event);
+      return FilterOutcome::success;
+    }
     bool failed = false;
     Value scratch;
     for (const auto& c : coerce) {
@@ -369,21 +378,30 @@ class MutateFilter final : public Filter {
         dest->as_array().push_back(std::move(add));
       }
     }
-    for (const auto& c : copy) {
-      if (c.siblings) {
-        Object* parent = parent_object(event, c.from.path());
-        const Value* v = parent ? parent->find(c.from.path().segments().back()) : nullptr;
-        if (v) parent->set(c.to.path().segments().back(), Value(*v));
-        continue;
-      }
-      const Value* v = c.from.find(event, scratch);
-      if (v) c.to.set(event, Value(*v));
-    }
+    run_copies(event);
     if (failed) {
       for (const auto& t : tag_on_failure) event.add_tag(t);
       return FilterOutcome::failure;
     }
     return FilterOutcome::success;
+  }
+
+ private:
+  void run_copies(Event& event) const {
+    for (const auto& c : copy) {
+      if (c.siblings) {
+        Object* parent = parent_object(event, c.from.path());
+        const Value* v = parent ? parent->find(c.from.path().segments().back()) : nullptr;
+        if (!v) continue;
+        const std::string& to = c.to.path().segments().back();
+        if (Value* existing = parent->find(to)) *existing = *v;  // v itself when from == to: a self-copy
+        else parent->add_absent(to, Value(*v));                   // the copy is made before the vector may grow
+        continue;
+      }
+      Value scratch;
+      const Value* v = c.from.find(event, scratch);
+      if (v) c.to.set(event, Value(*v));
+    }
   }
 };
 
@@ -483,6 +501,10 @@ Result<std::unique_ptr<Filter>> make_mutate_filter(const PluginBlock& block, con
   }
   filter->tag_on_failure = opts.has("tag_on_failure") ? opts.string_list("tag_on_failure")
                                                       : std::vector<std::string>{"_mutate_error"};
+  filter->only_copy = !filter->copy.empty() && filter->coerce.empty() && filter->rename.empty() &&
+                      filter->update.empty() && filter->replace.empty() && filter->convert.empty() &&
+                      filter->gsub.empty() && filter->case_edits.empty() && filter->split.empty() &&
+                      filter->join.empty() && filter->merge.empty();
   if (auto ok = opts.finish(); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Filter>(std::move(filter));
 }
