@@ -80,5 +80,45 @@ TEST(IpText, RandomTextMatchesInetPton) {
   }
 }
 
+// IPv6 shapes: 1-9 groups of 0-5 hex digits, "::" anywhere, sometimes a
+// dotted quad at the end, sometimes one character changed, inserted or cut.
+TEST(IpText, RandomIpv6ShapesMatchInetPton) {
+  std::mt19937 random(6122026);
+  const std::string hex = "0123456789abcdefABCDEF";
+  const char noise[] = "0123456789abcdefgxABCDEF:.%[] \0";
+  const std::string noise_chars(noise, sizeof noise);
+  size_t accepted = 0;
+  for (int i = 0; i < 300'000; ++i) {
+    std::string text;
+    const unsigned groups = 1 + random() % 9;
+    const unsigned gap_at = random() % 3 == 0 ? groups + 1 : random() % (groups + 1);
+    for (unsigned g = 0; g < groups; ++g) {
+      if (g == gap_at) text += "::";
+      else if (g > 0) text += ':';
+      const unsigned digits = random() % 6 == 0 ? random() % 6 : 1 + random() % 4;
+      for (unsigned d = 0; d < digits; ++d) text += hex[random() % hex.size()];
+    }
+    if (gap_at == groups) text += "::";
+    if (random() % 4 == 0) {
+      text += random() % 2 ? ":" : "";
+      for (int part = 0; part < 4; ++part) {
+        if (part) text += '.';
+        text += std::to_string(random() % (random() % 5 == 0 ? 300 : 256));
+      }
+    }
+    switch (text.empty() ? 7 : random() % 8) {
+      case 0: text[random() % text.size()] = noise_chars[random() % noise_chars.size()]; break;
+      case 1: text.insert(random() % (text.size() + 1), 1, noise_chars[random() % noise_chars.size()]); break;
+      case 2: text.erase(random() % text.size(), 1); break;
+      default: break;
+    }
+    std::array<uint8_t, 16> scratch{};
+    if (::inet_pton(AF_INET6, text.c_str(), scratch.data()) == 1) ++accepted;
+    expect_same_as_inet_pton(text);
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(accepted, 30'000u);  // acceptance is exercised, not only refusal
+}
+
 }  // namespace
 }  // namespace logpost::filters
