@@ -77,7 +77,6 @@ Result<void> Ingester::scan_new(bool honour_linger) {
 }
 
 void Ingester::finish_scan() {
-  std::vector<Event>().swap(m_spare_events);
   if (auto age = m_maildir.oldest_new_age()) m_stats.oldest_mail_age_s = age->count();
   else m_stats.oldest_mail_age_s = 0;
   auto expired = m_maildir.expire_processed(m_settings.processed_retention);
@@ -209,7 +208,7 @@ Result<MailOutcome> Ingester::ingest_mail(const std::string& name) {
     return {};
   };
 
-  auto counts = read_part_events(*part, m_settings.max_entry_bytes, on_event, &m_spare_events);
+  auto counts = read_part_events(*part, m_settings.max_entry_bytes, on_event);
   if (!counts) return tl::unexpected(counts.error());
   m_stats.banners_skipped += counts->banners;
   close_slice();
@@ -335,14 +334,9 @@ Result<void> Ingester::write_with_retries(std::vector<Event>& batch, BatchSource
         again.push_back(std::move(pending[i]));
       }
     }
-    if (again.empty()) {
-      // Every event is stored or dead-lettered: their storage serves the
-      // next events (the spare events of an earlier batch, if any left, go).
-      m_spare_events = std::move(pending);
-      break;
-    }
     pending = std::move(again);
     pending_sources = std::move(again_sources);
+    if (pending.empty()) break;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     if (m_retry.should_give_up(elapsed))
       return fail(ErrorCode::temporary, m_sink.name() + " store still failing after " +

@@ -147,11 +147,6 @@ class Ingester {
   std::chrono::steady_clock::time_point m_batch_since;  // its oldest event's arrival
   std::vector<WaitingMail> m_waiting;
   std::unordered_set<std::string> m_waiting_names;
-  // Events of the last batch written, handed to read_part_events() to build
-  // new events in their storage (fewer allocations and frees per event).
-  // At most one batch; emptied at the end of every scan, so an idle
-  // ingester holds no more memory than before.
-  std::vector<Event> m_spare_events;
 };
 
 }  // namespace logpost::ingester

@@ -44,46 +44,6 @@ bool has_flag(const ShipmentHeaders& h, std::string_view flag) {
   return false;
 }
 
-void assign_keeping_storage(Value& dst, const Value& src);
-
-// dst = src (same members, same order), writing into dst's members in place
-// when dst has no more of them than src: strings and member vectors keep
-// their buffers. A larger dst (a pipeline's output) takes the plain copy,
-// which drops its extra members at once.
-void assign_keeping_storage(Object& dst, const Object& src) {
-  if (dst.size() > src.size()) {
-    dst = src;
-    return;
-  }
-  const size_t reused = dst.size();
-  auto d = dst.begin();
-  size_t i = 0;
-  for (const auto& [key, value] : src) {
-    if (i < reused) {
-      // Position i gets src's key i: the keys before it are src's first i
-      // keys, so dst's keys stay unique once all are written.
-      if (d->first != key) d->first.assign(key);
-      assign_keeping_storage(d->second, value);
-      ++d;
-    } else {
-      dst.add_absent(key, value);  // dst's keys are src's first i keys: absent
-    }
-    ++i;
-  }
-}
-
-void assign_keeping_storage(Value& dst, const Value& src) {
-  if (src.is_object() && dst.is_object()) {
-    assign_keeping_storage(dst.as_object(), src.as_object());
-  } else if (src.is_string() && dst.is_string()) {
-    dst.as_string().assign(src.as_string());
-  } else if (src.is_int()) {
-    dst.assign_int(src.as_int());
-  } else {
-    dst = src;
-  }
-}
-
 }  // namespace
 
 std::string event_id(std::string_view shipment_id, uint64_t source_offset) {
@@ -207,7 +167,7 @@ Result<VerifiedPart> verify_shipment_part(std::string_view raw_mail, const Verif
 }
 
 Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_entry_bytes,
-                                         const EventCallback& on_event, std::vector<Event>* spare) {
+                                         const EventCallback& on_event) {
   const ShipmentHeaders& h = part.headers;
   PartEventCounts counts;
   const bool begins_cut = has_flag(h, k_flag_begins_inside_entry);
@@ -271,18 +231,7 @@ Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     uint64_t offset = h.offset + e.offset;
 
-    Event ev;
-    if (spare && !spare->empty()) {
-      // The prototype written into a used event reuses its vectors and
-      // strings (no allocation when it has the prototype's shape, the usual
-      // case). Its id is replaced below.
-      ev = std::move(spare->back());
-      spare->pop_back();
-      assign_keeping_storage(ev.fields(), proto.fields());
-      ev.set_timestamp_us(part.created_us);
-    } else {
-      ev = proto;
-    }
+    Event ev = proto;
     Object& f = ev.fields();
     member(f, k_message_member).as_string().assign(text);
     member(member(f, k_log_member).as_object(), k_offset_member).assign_int(static_cast<int64_t>(offset));

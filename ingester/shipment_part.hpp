@@ -36,7 +36,6 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <vector>
 
 #include "common/event.hpp"
 #include "common/log_splitter.hpp"
@@ -80,12 +79,8 @@ inline constexpr std::string_view k_tag_cut_entry = "_logpost_cut_entry";
 inline constexpr std::string_view k_tag_entry_split = "_logpost_entry_split";
 
 using EventCallback = std::function<Result<void>(Event&&)>;
-// `spare`, when given: events whose storage (member vectors, strings) the
-// new events reuse, taken from its back; what they held is overwritten
-// (the events are the same as without). Saves the allocations of building
-// each event when the caller hands back the events of its last batch.
 Result<PartEventCounts> read_part_events(const VerifiedPart& part, uint64_t max_entry_bytes,
-                                         const EventCallback& on_event, std::vector<Event>* spare = nullptr);
+                                         const EventCallback& on_event);
 
 // "<shipment_id>-<offset>"
 std::string event_id(std::string_view shipment_id, uint64_t source_offset);

@@ -340,46 +340,6 @@ TEST(Ingester, PipelineHookTransformsDropsAndSplits) {
   EXPECT_EQ(ing.stats().events_dropped, 1u);
 }
 
-// Events of a written batch lend their storage to the next batch's events
-// (pipeline-shaped ones included): the stored documents are the same as
-// with one batch, where nothing is reused.
-TEST(Ingester, EventsBuiltInAWrittenBatchsStorageStoreTheSameDocuments) {
-  auto stored = [](size_t batch_events) {
-    Fixture f;
-    f.settings.batch_events = batch_events;
-    EventTransform transform = [](LogKind, Event&& ev, std::vector<Event>& out) {
-      // Some events grow (as a pipeline's would), others are left alone.
-      if (ev.message().find("/item/1") != std::string_view::npos) {
-        ev.set(*FieldPath::parse("[url][path]"), Value(std::string(ev.message())));
-        ev.fields()["host"] = Value("flattened");
-        ev.add_tag("grown");
-      }
-      out.push_back(std::move(ev));
-    };
-    TestMailSpec a;
-    TestMailSpec b;
-    b.host = "web7.example.com";
-    b.source = "/var/log/nginx/other.log";
-    b.file_id = "2049:999:4096:1763700000:b";
-    b.flags = {"begins-inside-entry"};
-    f.dir.deliver("1.m", make_test_mail(a, lines(40)));
-    f.dir.deliver("2.m", make_test_mail(b, lines(40, 500)));
-    Ingester ing(f.settings, *f.maildir, *f.sqlite, *f.ledger, f.stop, transform);
-    EXPECT_TRUE(ing.run_once());
-    std::vector<std::string> rows;
-    auto db = SqliteDb::open(f.dir.store(), SqliteDb::Mode::read_only);
-    EXPECT_TRUE(db);
-    auto q = db->prepare("SELECT id || ' ' || doc FROM events ORDER BY id");
-    EXPECT_TRUE(q);
-    for (auto more = q->step(); more && *more; more = q->step()) rows.push_back(q->column_text(0));
-    return rows;
-  };
-  auto one_batch = stored(1000);
-  ASSERT_EQ(one_batch.size(), 80u);
-  EXPECT_EQ(stored(7), one_batch);
-  EXPECT_EQ(stored(1), one_batch);
-}
-
 // ---- Batches across mails (batch_linger) ----
 
 // Delivers `count` mails of `each` lines, each of its own file (so its own

@@ -106,46 +106,6 @@ TEST(ShipmentPart, EventDocumentKeepsItsMemberOrder) {
                                                  k_access.size() - k_access.rfind('\n', k_access.size() - 2) - 2));
 }
 
-TEST(ShipmentPart, EventsBuiltInSpareEventsAreTheSameAsNewOnes) {
-  TestMailSpec spec;
-  spec.offset = 77;
-  spec.flags = {"begins-inside-entry", "ends-inside-entry"};
-  auto part = verify_shipment_part(make_test_mail(spec, k_access), policy());
-  ASSERT_TRUE(part) << part.error().message;
-  auto fresh = events_of(*part);
-  ASSERT_EQ(fresh.size(), 3u);
-
-  // Spares of other shapes: a pipeline's output (more members, a string
-  // where the prototype has an object, tags), an empty event, and one
-  // event fewer than needed (the last is built new).
-  std::vector<Event> spare;
-  Event big{std::string(5000, 'm')};
-  big.fields().set("host", Value("not an object"));
-  big.set(*FieldPath::parse("[log][file][path]"), Value(std::string(300, 'p')));
-  big.set(*FieldPath::parse("[http][response][status_code]"), Value(int64_t{404}));
-  big.add_tag("_grokparsefailure");
-  big.set_id("old-id");
-  spare.push_back(std::move(big));
-  spare.emplace_back();
-  std::vector<Event> reused;
-  auto r = read_part_events(
-      *part, 1 << 20,
-      [&](Event&& e) -> Result<void> {
-        reused.push_back(std::move(e));
-        return {};
-      },
-      &spare);
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_TRUE(spare.empty());
-  ASSERT_EQ(reused.size(), fresh.size());
-  for (size_t i = 0; i < fresh.size(); ++i) {
-    EXPECT_EQ(to_json(reused[i]), to_json(fresh[i])) << i;
-    EXPECT_EQ(reused[i].id(), fresh[i].id()) << i;
-    EXPECT_EQ(reused[i].timestamp_us(), fresh[i].timestamp_us()) << i;
-    EXPECT_TRUE(reused[i] == fresh[i]) << i;
-  }
-}
-
 TEST(ShipmentPart, LargePartCountsLinesAcrossDecompressedPieces) {
   // Several 64 KiB pieces of decompressed text, lines crossing their
   // boundaries; with and without a last newline.
