@@ -169,6 +169,9 @@ Result<MailOutcome> Ingester::ingest_mail(const std::string& name) {
   size_t slice_begin = m_batch.size();
   uint64_t events_total = 0;
   std::vector<Event> transformed;
+  // The id of the event in the pipeline, for its outputs' ids: one buffer
+  // for the mail, assigned per event (no allocation per event).
+  std::string original_id;
 
   auto add = [&](Event&& ev) {
     if (m_batch.empty()) m_batch_since = std::chrono::steady_clock::now();
@@ -184,7 +187,7 @@ Result<MailOutcome> Ingester::ingest_mail(const std::string& name) {
     ++m_stats.events_in;
     if (m_transform) {
       transformed.clear();
-      std::string original_id = ev.id();
+      original_id.assign(ev.id());
       m_transform(part->kind, std::move(ev), transformed);
       if (transformed.empty()) ++m_stats.events_dropped;
       for (size_t i = 0; i < transformed.size(); ++i) {
