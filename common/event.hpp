@@ -50,9 +50,7 @@ class Event {
   // missing or a non-object stands in the way.
   [[nodiscard]] const Value* find(const FieldPath& path) const;
   Value* find(const FieldPath& path);
-  // Sets a field, creating (or replacing non-object) parents as needed; a
-  // parent it creates has room reserved for a few members (its siblings
-  // usually follow).
+  // Sets a field, creating (or replacing non-object) parents as needed.
   Value& set(const FieldPath& path, Value value);
   // The field's value for writing in place (Value::assign_*): the existing
   // one, or a new null member, parents made (or replaced) as set() does.
