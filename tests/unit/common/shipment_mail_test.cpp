@@ -185,21 +185,27 @@ TEST_F(ShipmentMailFaultTest, TamperedBodyFailsTheSignature) {
   EXPECT_FALSE(verify(r->headers, sha256_hex(r->attachment), key_from(k_vectors / "test.key"), *r->signature));
 }
 
+// Headers of a small raw shipment, for tests about the mail's body.
+ShipmentHeaders minimal_raw_headers() {
+  ShipmentHeaders h;
+  h.tenant = "t";
+  h.host = "h";
+  h.kind = "raw";
+  h.source = "/s";
+  h.file_id = "f";
+  h.shipment_id = make_shipment_id("t", "h", "f");
+  h.content_sha256 = sha256_hex("");
+  h.timezone = "UTC";
+  h.created = "2026-01-01T00:00:00Z";
+  return h;
+}
+
 // A mail around `data` whose base64 body is then replaced by `body` (when
 // given): the decoder's cases without hand-made MIME.
 class ShipmentMailBase64Test : public ::testing::Test {
  protected:
   static std::string mail_with(std::string_view data, std::optional<std::string_view> body = std::nullopt) {
-    ShipmentHeaders h;
-    h.tenant = "t";
-    h.host = "h";
-    h.kind = "raw";
-    h.source = "/s";
-    h.file_id = "f";
-    h.shipment_id = make_shipment_id("t", "h", "f");
-    h.content_sha256 = sha256_hex("");
-    h.timezone = "UTC";
-    h.created = "2026-01-01T00:00:00Z";
+    ShipmentHeaders h = minimal_raw_headers();
     auto eml = build_shipment_mail(h, data, MailAddressing{"a@b.c", "d@e.f"}, std::nullopt);
     EXPECT_TRUE(eml);
     std::string out = eml ? *eml : std::string();
@@ -274,16 +280,7 @@ TEST(ShipmentMailBuildTest, RejectsUnsafeAddresses) {
 TEST(ShipmentMailBuildTest, Base64SizeMatchesTheEncoder) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{56}, size_t{57}, size_t{58}, size_t{1000}, size_t{100000}}) {
     std::string data(n, 'z');
-    ShipmentHeaders h;
-    h.tenant = "t";
-    h.host = "h";
-    h.kind = "raw";
-    h.source = "/s";
-    h.file_id = "f";
-    h.shipment_id = make_shipment_id("t", "h", "f");
-    h.content_sha256 = sha256_hex("");
-    h.timezone = "UTC";
-    h.created = "2026-01-01T00:00:00Z";
+    ShipmentHeaders h = minimal_raw_headers();
     auto with = build_shipment_mail(h, data, MailAddressing{"a@b.c", "d@e.f"}, std::nullopt);
     auto without = build_shipment_mail(h, "", MailAddressing{"a@b.c", "d@e.f"}, std::nullopt);
     ASSERT_TRUE(with && without);
