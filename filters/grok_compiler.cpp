@@ -952,13 +952,12 @@ std::unique_ptr<PieceCheck> build_check(const std::vector<const Node*>& nodes, c
   return finish_check(std::move(check));
 }
 
-// A capturing group's content (the group itself is not quantified here).
+// A capturing group's content: add_check reads a group the same way
+// whether it captures or not.
 std::unique_ptr<PieceCheck> build_group_content_check(const Node& group, const std::string& regex) {
   if (group.quantified) return nullptr;
-  Node content = group;
-  content.capturing = false;
   auto check = std::make_unique<PieceCheck>();
-  if (!add_check(content, regex, check->elements)) return nullptr;
+  if (!add_check(group, regex, check->elements)) return nullptr;
   return finish_check(std::move(check));
 }
 

@@ -261,16 +261,7 @@ class MutateFilter final : public Filter {
   std::vector<CopyPair> copy;
   std::vector<std::string> tag_on_failure;
 
-  // Set at build: the block has copies and no other operation (the access
-  // pipelines' "[source][ip]" => "[source][address]"), so process() skips
-  // the dozen empty operation lists.
-  bool only_copy = false;
-
   FilterOutcome process(Event& event) override {
-    if (only_copy) {
-      run_copies(event);
-      return FilterOutcome::success;
-    }
     bool failed = false;
     Value scratch;
     for (const auto& c : coerce) {
@@ -501,10 +492,6 @@ Result<std::unique_ptr<Filter>> make_mutate_filter(const PluginBlock& block, con
   }
   filter->tag_on_failure = opts.has("tag_on_failure") ? opts.string_list("tag_on_failure")
                                                       : std::vector<std::string>{"_mutate_error"};
-  filter->only_copy = !filter->copy.empty() && filter->coerce.empty() && filter->rename.empty() &&
-                      filter->update.empty() && filter->replace.empty() && filter->convert.empty() &&
-                      filter->gsub.empty() && filter->case_edits.empty() && filter->split.empty() &&
-                      filter->join.empty() && filter->merge.empty();
   if (auto ok = opts.finish(); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Filter>(std::move(filter));
 }

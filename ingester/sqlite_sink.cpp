@@ -17,11 +17,33 @@ namespace {
 // A report column's source field: read by nested path, else by its dotted
 // top-level name (pipelines may produce either shape). The dotted name is
 // built once, not per event.
+// `root` and `depth`: the member found once per event that the nested path
+// starts from (see ColumnRoots), and how many segments it covers; derived
+// here from the segments, once.
+enum class ColumnRoot { event, logpost, host, log, mysql_slowlog, user };
+
 struct ColumnField {
   std::vector<std::string_view> segments;
   std::string dotted;
+  ColumnRoot root = ColumnRoot::event;
+  size_t depth = 1;
   ColumnField(std::initializer_list<std::string_view> s) : segments(s) {
     for (auto seg : segments) dotted += (dotted.empty() ? "" : ".") + std::string(seg);
+    std::string_view first = segments.front();
+    if (first == "mysql" && segments.size() > 2 && segments[1] == "slowlog") {
+      root = ColumnRoot::mysql_slowlog;
+      depth = 2;
+    } else if (first == "logpost") {
+      root = ColumnRoot::logpost;
+    } else if (first == "host") {
+      root = ColumnRoot::host;
+    } else if (first == "log") {
+      root = ColumnRoot::log;
+    } else if (first == "user") {
+      root = ColumnRoot::user;
+    } else {
+      root = ColumnRoot::event;  // "event": the only other first segment of the columns below
+    }
   }
 };
 
@@ -31,19 +53,6 @@ const ColumnField k_dataset{"event", "dataset"}, k_tenant{"logpost", "tenant"}, 
     k_duration{"event", "duration"}, k_lock{"mysql", "slowlog", "lock_time", "sec"},
     k_rows_sent{"mysql", "slowlog", "rows_sent"}, k_rows_examined{"mysql", "slowlog", "rows_examined"},
     k_user{"user", "name"}, k_schema{"mysql", "slowlog", "schema"};
-
-// Where a column's nested path starts: the member reached by its first
-// `depth` segments (found once per event for all the columns sharing them).
-// Returns the field at the full path, else, when the event has a top-level
-// name with a dot at all (`dotted`; most have none), the member named by the
-// dotted path: the same answer as walking every segment from the top.
-const Value* lookup_field(const Event& ev, const Value* start, size_t depth, const ColumnField& f, bool dotted) {
-  const Value* v = start;
-  for (size_t i = depth; v && i < f.segments.size(); ++i)
-    v = v->is_object() ? v->as_object().find(f.segments[i]) : nullptr;
-  if (v || !dotted) return v;
-  return ev.fields().find(f.dotted);
-}
 
 const Value* member_of(const Value* v, std::string_view name) {
   return v && v->is_object() ? v->as_object().find(name) : nullptr;
@@ -58,8 +67,21 @@ struct ColumnRoots {
   const Value* host = nullptr;
   const Value* log = nullptr;
   const Value* mysql = nullptr;
+  const Value* mysql_slowlog = nullptr;  // mysql.slowlog, set after the pass
   const Value* user = nullptr;
   bool dotted = false;
+
+  [[nodiscard]] const Value* of(ColumnRoot root) const {
+    switch (root) {
+      case ColumnRoot::event: return event;
+      case ColumnRoot::logpost: return logpost;
+      case ColumnRoot::host: return host;
+      case ColumnRoot::log: return log;
+      case ColumnRoot::mysql_slowlog: return mysql_slowlog;
+      case ColumnRoot::user: return user;
+    }
+    return nullptr;
+  }
 };
 
 ColumnRoots find_column_roots(const Event& ev) {
@@ -88,7 +110,20 @@ ColumnRoots find_column_roots(const Event& ev) {
         break;
     }
   }
+  r.mysql_slowlog = member_of(r.mysql, "slowlog");
   return r;
+}
+
+// A column's field: its nested path walked from its root (found once per
+// event for all the columns sharing it), else, when the event has a
+// top-level name with a dot at all (most have none), the member named by
+// the dotted path: the same answer as walking every segment from the top.
+const Value* lookup_field(const Event& ev, const ColumnRoots& roots, const ColumnField& f) {
+  const Value* v = roots.of(f.root);
+  for (size_t i = f.depth; v && i < f.segments.size(); ++i)
+    v = v->is_object() ? v->as_object().find(f.segments[i]) : nullptr;
+  if (v || !roots.dotted) return v;
+  return ev.fields().find(f.dotted);
 }
 
 // The bind_* helpers below leave a parameter unbound for NULL: they are used
@@ -149,26 +184,23 @@ std::string insert_sql(size_t rows) {
 void bind_row(SqliteStatement& st, int base, const Event& ev, std::string_view mail_name, const std::string& doc,
               std::string& scratch) {
   const ColumnRoots roots = find_column_roots(ev);
-  const Value* slowlog = member_of(roots.mysql, "slowlog");
-  auto field = [&](const Value* start, size_t depth, const ColumnField& f) {
-    return lookup_field(ev, start, depth, f, roots.dotted);
-  };
+  auto field = [&](const ColumnField& f) { return lookup_field(ev, roots, f); };
   st.bind_text_nocopy(base + 1, ev.id());
   if (auto ts = ev.timestamp_us()) st.bind_int(base + 2, *ts);
-  bind_field_text(st, base + 3, field(roots.event, 1, k_dataset), scratch);
-  bind_field_text(st, base + 4, field(roots.logpost, 1, k_tenant), scratch);
-  bind_field_text(st, base + 5, field(roots.host, 1, k_host), scratch);
-  bind_field_text(st, base + 6, field(roots.logpost, 1, k_shipment), scratch);
-  bind_opt_int(st, base + 7, number_of(field(roots.logpost, 1, k_part)));
-  bind_opt_int(st, base + 8, number_of(field(roots.log, 1, k_offset)));
-  bind_field_text(st, base + 9, field(slowlog, 2, k_fingerprint), scratch);
-  bind_field_text(st, base + 10, field(slowlog, 2, k_digest), scratch);
-  bind_opt_int(st, base + 11, number_of(field(roots.event, 1, k_duration)));
-  bind_opt_double(st, base + 12, number_of(field(slowlog, 2, k_lock)));
-  bind_opt_int(st, base + 13, number_of(field(slowlog, 2, k_rows_sent)));
-  bind_opt_int(st, base + 14, number_of(field(slowlog, 2, k_rows_examined)));
-  bind_field_text(st, base + 15, field(roots.user, 1, k_user), scratch);
-  bind_field_text(st, base + 16, field(slowlog, 2, k_schema), scratch);
+  bind_field_text(st, base + 3, field(k_dataset), scratch);
+  bind_field_text(st, base + 4, field(k_tenant), scratch);
+  bind_field_text(st, base + 5, field(k_host), scratch);
+  bind_field_text(st, base + 6, field(k_shipment), scratch);
+  bind_opt_int(st, base + 7, number_of(field(k_part)));
+  bind_opt_int(st, base + 8, number_of(field(k_offset)));
+  bind_field_text(st, base + 9, field(k_fingerprint), scratch);
+  bind_field_text(st, base + 10, field(k_digest), scratch);
+  bind_opt_int(st, base + 11, number_of(field(k_duration)));
+  bind_opt_double(st, base + 12, number_of(field(k_lock)));
+  bind_opt_int(st, base + 13, number_of(field(k_rows_sent)));
+  bind_opt_int(st, base + 14, number_of(field(k_rows_examined)));
+  bind_field_text(st, base + 15, field(k_user), scratch);
+  bind_field_text(st, base + 16, field(k_schema), scratch);
   st.bind_text_nocopy(base + 17, mail_name);
   st.bind_text_nocopy(base + 18, doc);
 }
